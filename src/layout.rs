@@ -1,0 +1,316 @@
+//! Line layout for the few generated constructs whose width depends on user names: type
+//! annotations, class bases, decorator calls and the `desc()` lookup.
+//!
+//! The output must already be `ruff format`-stable, so these helpers reproduce the
+//! formatter's choices for exactly these shapes (checked against ruff 0.17 on the
+//! long-names corpus file): keep a line that fits in 88 columns; otherwise split a union
+//! before each `|`, and "hug" a trailing bracket pair, putting its contents on their own
+//! line one level deeper; if those contents still do not fit, one element per line with a
+//! trailing comma. Everything else the templates emit is either short or already exploded
+//! with a magic trailing comma, which the formatter keeps as it is.
+
+use std::fmt::Write;
+
+pub const LINE_LIMIT: usize = 88;
+
+/// Display width in columns; generated Python lines are ASCII except docstrings, which
+/// the formatter never splits.
+pub fn width(line: &str) -> usize {
+    line.chars().count()
+}
+
+/// A type expression as the generator writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeExpr {
+    Name(String),
+    /// `Origin[arg, ...]`
+    Generic(String, Vec<TypeExpr>),
+    /// `A | B | ...`
+    Union(Vec<TypeExpr>),
+}
+
+impl TypeExpr {
+    pub fn name(name: impl Into<String>) -> Self {
+        TypeExpr::Name(name.into())
+    }
+
+    pub fn generic(origin: impl Into<String>, args: Vec<TypeExpr>) -> Self {
+        TypeExpr::Generic(origin.into(), args)
+    }
+
+    pub fn flat(&self) -> String {
+        let mut out = String::new();
+        self.write_flat(&mut out);
+        out
+    }
+
+    fn write_flat(&self, out: &mut String) {
+        match self {
+            TypeExpr::Name(name) => out.push_str(name),
+            TypeExpr::Generic(origin, args) => {
+                out.push_str(origin);
+                out.push('[');
+                for (i, arg) in args.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    arg.write_flat(out);
+                }
+                out.push(']');
+            }
+            TypeExpr::Union(parts) => {
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" | ");
+                    }
+                    part.write_flat(out);
+                }
+            }
+        }
+    }
+}
+
+/// Writes `{indent}{prefix}{expr}{suffix}` as one or more lines, each ending in `\n`.
+pub fn write_expr(out: &mut String, indent: usize, prefix: &str, expr: &TypeExpr, suffix: &str) {
+    let flat = expr.flat();
+    if indent + width(prefix) + width(&flat) + width(suffix) <= LINE_LIMIT {
+        let _ = writeln!(out, "{:indent$}{prefix}{flat}{suffix}", "");
+        return;
+    }
+    match expr {
+        TypeExpr::Name(_) => {
+            // An atom cannot be split; the formatter leaves it long too.
+            let _ = writeln!(out, "{:indent$}{prefix}{flat}{suffix}", "");
+        }
+        TypeExpr::Union(parts) => {
+            let last = parts.len() - 1;
+            for (i, part) in parts.iter().enumerate() {
+                let part_prefix = if i == 0 { prefix } else { "| " };
+                let part_suffix = if i == last { suffix } else { "" };
+                write_expr(out, indent, part_prefix, part, part_suffix);
+            }
+        }
+        TypeExpr::Generic(origin, args) => {
+            let head = format!("{prefix}{origin}[");
+            write_hugged(out, indent, &head, args, &format!("]{suffix}"));
+        }
+    }
+}
+
+/// Writes `{head}` + elements + `{tail}` with the elements hugged one level deeper:
+/// on one line if they fit, else one per line with a trailing comma. A single element
+/// is laid out recursively instead, since a trailing comma would change its meaning.
+pub fn write_hugged(out: &mut String, indent: usize, head: &str, args: &[TypeExpr], tail: &str) {
+    let _ = writeln!(out, "{:indent$}{head}", "");
+    let inner = indent + 4;
+    if let [only] = args {
+        write_expr(out, inner, "", only, "");
+    } else {
+        let joined = args
+            .iter()
+            .map(TypeExpr::flat)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if inner + width(&joined) <= LINE_LIMIT {
+            let _ = writeln!(out, "{:inner$}{joined}", "");
+        } else {
+            for arg in args {
+                write_expr(out, inner, "", arg, ",");
+            }
+        }
+    }
+    let _ = writeln!(out, "{:indent$}{tail}", "");
+}
+
+/// `class Name(Base):`, hugging the base when the line is too long. No final newline:
+/// the class templates place the line breaks around it.
+pub fn class_header(name: &str, base: &TypeExpr) -> String {
+    let line = format!("class {name}({}):", base.flat());
+    if width(&line) <= LINE_LIMIT {
+        return line;
+    }
+    let mut out = String::new();
+    write_hugged(
+        &mut out,
+        0,
+        &format!("class {name}("),
+        std::slice::from_ref(base),
+        "):",
+    );
+    out.pop();
+    out
+}
+
+/// `@deprecated("message")` at `indent`, hugging the string when the line is too long.
+pub fn decorator_call(indent: usize, decorator: &str, message: &str) -> String {
+    let literal = python_string_literal(message);
+    let line = format!("{:indent$}@{decorator}({literal})", "");
+    if width(&line) <= LINE_LIMIT {
+        return line + "\n";
+    }
+    let inner = indent + 4;
+    format!(
+        "{:indent$}@{decorator}(\n{:inner$}{literal}\n{:indent$})\n",
+        "", "", ""
+    )
+}
+
+/// The body line of the protobuf-py `desc()` lookup: a `next(...)` over a generator, laid
+/// out flat, hugged, or split at `for` / `if` as the formatter does.
+pub fn desc_lookup(indent: usize, module: &str, type_name: &str) -> String {
+    let literal = python_string_literal(type_name);
+    let generator_parts = [
+        "s".to_owned(),
+        format!("for s in {module}.desc().services"),
+        format!("if s.type_name == {literal}"),
+    ];
+    let generator = generator_parts.join(" ");
+    let flat = format!("{:indent$}return next({generator})", "");
+    if width(&flat) <= LINE_LIMIT {
+        return flat + "\n";
+    }
+    let inner = indent + 4;
+    let mut out = format!("{:indent$}return next(\n", "");
+    if inner + width(&generator) <= LINE_LIMIT {
+        let _ = writeln!(out, "{:inner$}{generator}", "");
+    } else {
+        for part in &generator_parts {
+            let _ = writeln!(out, "{:inner$}{part}", "");
+        }
+    }
+    let _ = writeln!(out, "{:indent$})", "");
+    out
+}
+
+/// A double-quoted Python string literal, as `ruff format` prefers. Proto names are ASCII
+/// identifiers and dots, so escaping only guards against the impossible.
+pub fn python_string_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(a: &str, b: &str) -> TypeExpr {
+        TypeExpr::generic("RequestContext", vec![TypeExpr::name(a), TypeExpr::name(b)])
+    }
+
+    fn lines(f: impl FnOnce(&mut String)) -> String {
+        let mut out = String::new();
+        f(&mut out);
+        out
+    }
+
+    // Expected layouts below are what `ruff format` 0.17 produced for the same lines.
+
+    #[test]
+    fn short_annotations_stay_on_one_line() {
+        let out = lines(|o| write_expr(o, 8, "ctx: ", &ctx("SayRequest", "SayResponse"), ","));
+        assert_eq!(
+            out,
+            "        ctx: RequestContext[SayRequest, SayResponse],\n"
+        );
+    }
+
+    #[test]
+    fn long_generic_hugs_its_arguments() {
+        let expr = ctx(
+            "AVeryLongRequestMessageNameThatGoes",
+            "AVeryLongResponseMessageName",
+        );
+        let out = lines(|o| write_expr(o, 8, "ctx: ", &expr, ","));
+        assert_eq!(
+            out,
+            "        ctx: RequestContext[\n            AVeryLongRequestMessageNameThatGoes, AVeryLongResponseMessageName\n        ],\n"
+        );
+    }
+
+    #[test]
+    fn longer_generic_puts_one_argument_per_line() {
+        let expr = ctx(
+            "AVeryLongRequestMessageNameThatGoesOn",
+            "AVeryLongResponseMessageNameThatGoesOn",
+        );
+        let out = lines(|o| write_expr(o, 8, "ctx: ", &expr, ","));
+        assert_eq!(
+            out,
+            "        ctx: RequestContext[\n            AVeryLongRequestMessageNameThatGoesOn,\n            AVeryLongResponseMessageNameThatGoesOn,\n        ],\n"
+        );
+    }
+
+    #[test]
+    fn long_union_splits_before_each_bar() {
+        let service = "VeryLongServiceNameForTestingPurposesServi";
+        let expr = TypeExpr::Union(vec![
+            TypeExpr::name(service),
+            TypeExpr::generic("AsyncGenerator", vec![TypeExpr::name("VeryLongSer")]),
+        ]);
+        let out = lines(|o| write_expr(o, 8, "service: ", &expr, ","));
+        assert_eq!(
+            out,
+            format!("        service: {service}\n        | AsyncGenerator[VeryLongSer],\n")
+        );
+    }
+
+    #[test]
+    fn long_class_base_hugs_recursively() {
+        let base = TypeExpr::generic(
+            "ConnectASGIApplication",
+            vec![TypeExpr::name(
+                "VeryLongServiceNameForTestingPurposesServiceXXXXXXXXXXXXXXXXXXXXX",
+            )],
+        );
+        let out = class_header(
+            "VeryLongServiceNameForTestingPurposesServiceASGIApplication",
+            &base,
+        );
+        assert_eq!(
+            out,
+            "class VeryLongServiceNameForTestingPurposesServiceASGIApplication(\n    ConnectASGIApplication[\n        VeryLongServiceNameForTestingPurposesServiceXXXXXXXXXXXXXXXXXXXXX\n    ]\n):"
+        );
+    }
+
+    #[test]
+    fn desc_lookup_has_three_layouts() {
+        assert_eq!(
+            desc_lookup(8, "eliza_pb", "eliza.v1.ElizaService"),
+            "        return next(\n            s for s in eliza_pb.desc().services if s.type_name == \"eliza.v1.ElizaService\"\n        )\n"
+        );
+        let out = desc_lookup(8, "very_long_module_name_pb", "a.b.c.VeryLongService");
+        assert_eq!(
+            out,
+            "        return next(\n            s\n            for s in very_long_module_name_pb.desc().services\n            if s.type_name == \"a.b.c.VeryLongService\"\n        )\n"
+        );
+        assert_eq!(
+            desc_lookup(8, "x_pb", "a.B"),
+            "        return next(s for s in x_pb.desc().services if s.type_name == \"a.B\")\n"
+        );
+    }
+
+    #[test]
+    fn long_decorator_hugs_its_message() {
+        let out = decorator_call(
+            4,
+            "deprecated",
+            "The RPC very.long.package.name.v1.VeryLongServiceName.Method is deprecated.",
+        );
+        assert_eq!(
+            out,
+            "    @deprecated(\n        \"The RPC very.long.package.name.v1.VeryLongServiceName.Method is deprecated.\"\n    )\n"
+        );
+    }
+}

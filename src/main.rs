@@ -1,0 +1,148 @@
+//! The `protoc-gen-connect_python` binary: plugin mode by default (protoc and buf run it
+//! with a request on stdin), or `generate` to compile `.proto` files without protoc.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use protoc_gen_connect_python::options::OPTION_SPECS;
+use protoc_gen_connect_python::plugin_proto::CodeGeneratorResponse;
+use protoc_gen_connect_python::{generate, run_plugin, standalone};
+
+const ABOUT: &str = "Generates typed Python Connect RPC code (asyncio and threaded clients, \
+service Protocols, ASGI and WSGI applications) for the `connectrpc` runtime.\n\n\
+Without a subcommand it runs as a protoc plugin: a CodeGeneratorRequest on stdin, a \
+CodeGeneratorResponse on stdout. Use it with `protoc --connect_python_out=DIR` or as a \
+`local:` plugin in buf.gen.yaml.";
+
+#[derive(Parser)]
+#[command(name = "protoc-gen-connect_python", version, about = ABOUT, after_help = options_help())]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile .proto files with the embedded compiler (no protoc needed) and write the
+    /// `_connect.py` files protoc would get.
+    #[command(after_help = options_help())]
+    Generate {
+        /// Directory to search for imports; repeatable. Defaults to the current directory.
+        #[arg(short = 'I', long = "proto-path", value_name = "DIR")]
+        include: Vec<PathBuf>,
+        /// Output directory (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// A plugin option `key=value`; repeatable (see below).
+        #[arg(long = "opt", value_name = "KEY=VALUE")]
+        opt: Vec<String>,
+        /// Read a FileDescriptorSet written by `protoc --include_imports
+        /// --include_source_info --descriptor_set_out` or `buf build -o` instead of
+        /// compiling; FILEs then name the files to generate (all when none are given).
+        #[arg(long, value_name = "FILE")]
+        descriptor_set: Option<PathBuf>,
+        /// The .proto files to generate code for.
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn options_help() -> String {
+    let mut help = String::from(
+        "Plugin options (`--opt` here, `--connect_python_opt` with protoc, `opt:` in buf.gen.yaml):\n",
+    );
+    for spec in OPTION_SPECS {
+        help.push_str(&format!(
+            "  {}={}\n      {}\n",
+            spec.key,
+            spec.values.join("|"),
+            spec.help
+        ));
+    }
+    help
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => plugin_mode(),
+        Some(Command::Generate {
+            include,
+            out,
+            opt,
+            descriptor_set,
+            files,
+        }) => generate_mode(&include, &out, &opt, descriptor_set.as_deref(), &files),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("protoc-gen-connect_python: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn plugin_mode() -> Result<(), String> {
+    let mut request = Vec::new();
+    io::stdin()
+        .read_to_end(&mut request)
+        .map_err(|e| format!("cannot read the request from stdin: {e}"))?;
+    // Decode fully before writing anything, so a bad request leaves stdout empty.
+    let response = run_plugin(&request).map_err(|e| {
+        format!("stdin is not a CodeGeneratorRequest ({e}); this program is run by protoc or buf, or use `generate`")
+    })?;
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(&response)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write the response to stdout: {e}"))
+}
+
+fn generate_mode(
+    include: &[PathBuf],
+    out: &Path,
+    opt: &[String],
+    descriptor_set: Option<&Path>,
+    files: &[PathBuf],
+) -> Result<(), String> {
+    let parameter = opt.join(",");
+    let request = match descriptor_set {
+        Some(set) => {
+            let names: Vec<String> = files
+                .iter()
+                .map(|f| f.to_string_lossy().into_owned())
+                .collect();
+            standalone::request_from_descriptor_set(set, &names, &parameter)?
+        }
+        None => {
+            if files.is_empty() {
+                return Err("no .proto files given; name at least one".into());
+            }
+            let include = if include.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                include.to_vec()
+            };
+            standalone::request_from_protos(&include, files, &parameter)?
+        }
+    };
+    let response: CodeGeneratorResponse = generate(&request);
+    if let Some(error) = response.error {
+        return Err(error);
+    }
+    // Write nothing unless every file was generated; then write each file whole.
+    for file in &response.file {
+        let name = file.name.as_deref().unwrap_or_default();
+        let path = out.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        fs::write(&path, file.content.as_deref().unwrap_or_default())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! Where modules live: the Python module of each proto file in each flavor, and the import
+//! path from one generated module to another.
+//!
+//! The `_connect.py` file must sit beside the message module the flavor's own generator
+//! writes, so each flavor follows that generator's path rules: protoc's `python_out` for
+//! `google`, protoc-gen-py for `py`.
+
+use crate::names::escape_proto_module_component;
+use crate::options::Flavor;
+
+/// Proto files that protobuf-py ships as `protobuf.wkt.google.protobuf[.compiler]`
+/// modules, so they are imported from there unless they are being generated themselves.
+const PROTOBUF_PY_WKT: &[&str] = &[
+    "google/protobuf/any.proto",
+    "google/protobuf/api.proto",
+    "google/protobuf/c_sharp_features.proto",
+    "google/protobuf/cpp_features.proto",
+    "google/protobuf/cpp_file_options.proto",
+    "google/protobuf/cpp_options.proto",
+    "google/protobuf/descriptor.proto",
+    "google/protobuf/duration.proto",
+    "google/protobuf/empty.proto",
+    "google/protobuf/field_mask.proto",
+    "google/protobuf/go_features.proto",
+    "google/protobuf/java_features.proto",
+    "google/protobuf/json_enumvalue_options.proto",
+    "google/protobuf/json_options.proto",
+    "google/protobuf/source_context.proto",
+    "google/protobuf/struct.proto",
+    "google/protobuf/timestamp.proto",
+    "google/protobuf/type.proto",
+    "google/protobuf/wrappers.proto",
+    "google/protobuf/compiler/plugin.proto",
+];
+
+/// A Python module as the segments of its dotted path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ModulePath(pub Vec<String>);
+
+impl ModulePath {
+    pub fn dotted(&self) -> String {
+        self.0.join(".")
+    }
+
+    /// The file that holds this module, relative to the output root.
+    pub fn file_path(&self) -> String {
+        format!("{}.py", self.0.join("/"))
+    }
+
+    /// A module at the root of the output tree has no package, so a relative import from
+    /// it fails when the output root is on `sys.path`.
+    pub fn is_top_level(&self) -> bool {
+        self.0.len() == 1
+    }
+
+    pub fn name(&self) -> &str {
+        self.0.last().map(String::as_str).unwrap_or_default()
+    }
+
+    pub fn parent(&self) -> ModulePath {
+        ModulePath(self.0[..self.0.len().saturating_sub(1)].to_vec())
+    }
+}
+
+fn strip_proto(file_name: &str) -> &str {
+    file_name.strip_suffix(".proto").unwrap_or(file_name)
+}
+
+/// The module for `file_name` with `suffix` added to its last segment, under the rules of
+/// the flavor's message generator.
+pub fn module_for(flavor: Flavor, file_name: &str, suffix: &str) -> ModulePath {
+    let base = strip_proto(file_name);
+    let mut segments: Vec<String> = match flavor {
+        // protoc's python generator: `-` becomes `_`, and both `/` and `.` separate modules.
+        Flavor::Google => base
+            .replace('-', "_")
+            .split(['/', '.'])
+            .map(str::to_owned)
+            .collect(),
+        // protoc-gen-py: each path component is escaped to a valid, unreserved identifier.
+        Flavor::Py => base.split('/').map(escape_proto_module_component).collect(),
+    };
+    if let Some(last) = segments.last_mut() {
+        last.push_str(suffix);
+    }
+    ModulePath(segments)
+}
+
+/// The message module of `file_name` in the `py` flavor when protobuf-py ships it.
+pub fn protobuf_py_wkt_module(file_name: &str, generated: bool) -> Option<ModulePath> {
+    if generated || !PROTOBUF_PY_WKT.contains(&file_name) {
+        return None;
+    }
+    let mut segments: Vec<String> = vec!["protobuf".into(), "wkt".into()];
+    segments.extend(strip_proto(file_name).split('/').map(str::to_owned));
+    if let Some(last) = segments.last_mut() {
+        last.push_str("_pb");
+    }
+    Some(ModulePath(segments))
+}
+
+/// How `from` must name `target` in an import statement: absolute, or relative with the
+/// fewest dots. A top-level `from` module always imports absolutely (see
+/// [`ModulePath::is_top_level`]).
+pub fn import_path(from: &ModulePath, target: &ModulePath, relative: bool) -> String {
+    if !relative || from.is_top_level() {
+        return target.dotted();
+    }
+    let package = &from.0[..from.0.len() - 1];
+    let shared = package
+        .iter()
+        .zip(&target.0)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let dots = package.len() - shared + 1;
+    format!("{}{}", ".".repeat(dots), target.0[shared..].join("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(dotted: &str) -> ModulePath {
+        ModulePath(dotted.split('.').map(str::to_owned).collect())
+    }
+
+    #[test]
+    fn google_modules_follow_protoc_python_out() {
+        let m = module_for(Flavor::Google, "hazards/v1/dash-name.proto", "_pb2");
+        assert_eq!(m.dotted(), "hazards.v1.dash_name_pb2");
+        assert_eq!(m.file_path(), "hazards/v1/dash_name_pb2.py");
+        assert_eq!(
+            module_for(Flavor::Google, "root.proto", "_connect").dotted(),
+            "root_connect"
+        );
+    }
+
+    #[test]
+    fn py_modules_follow_protoc_gen_py() {
+        let m = module_for(Flavor::Py, "class/2fa/x-y.proto", "_pb");
+        assert_eq!(m.dotted(), "class_.pb__2fa.x_y_pb");
+        assert_eq!(
+            protobuf_py_wkt_module("google/protobuf/empty.proto", false)
+                .unwrap()
+                .dotted(),
+            "protobuf.wkt.google.protobuf.empty_pb"
+        );
+        assert!(protobuf_py_wkt_module("google/protobuf/empty.proto", true).is_none());
+        assert!(protobuf_py_wkt_module("google/type/date.proto", false).is_none());
+    }
+
+    #[test]
+    fn relative_paths_use_the_fewest_dots() {
+        let from = path("acme.shop.v1.shop_connect");
+        assert_eq!(
+            import_path(&from, &path("acme.shop.v1.shop_pb"), true),
+            ".shop_pb"
+        );
+        assert_eq!(
+            import_path(&from, &path("acme.common.v1.types_pb"), true),
+            "...common.v1.types_pb"
+        );
+        assert_eq!(import_path(&from, &path("acme.shop.v1"), true), ".");
+        assert_eq!(
+            import_path(
+                &path("acme.shop.v1.admin.admin_connect"),
+                &path("acme.shop.v1.shop_pb"),
+                true
+            ),
+            "..shop_pb"
+        );
+    }
+
+    #[test]
+    fn top_level_modules_import_absolutely() {
+        let from = path("root_connect");
+        assert_eq!(import_path(&from, &path("root_pb2"), true), "root_pb2");
+        assert_eq!(
+            import_path(&from, &path("acme.common.v1.types_pb"), true),
+            "acme.common.v1.types_pb"
+        );
+        assert_eq!(
+            import_path(
+                &path("a.b_connect"),
+                &path("google.protobuf.empty_pb2"),
+                false
+            ),
+            "google.protobuf.empty_pb2"
+        );
+    }
+}

@@ -1,0 +1,361 @@
+//! Python names for proto services and methods.
+//!
+//! Two layers. The first reproduces protoc-gen-connectrpc 0.13.0 exactly (its snake_case
+//! conversion and its escaping), so every name that works there is the same here. The
+//! second, [`NameAllocator`], runs on top and only changes names that would otherwise
+//! collide or shadow something: the first declaration keeps its name, later ones get
+//! trailing underscores. The README's "Naming rules" section documents both.
+
+use std::collections::{HashMap, HashSet};
+
+/// Python's hard keywords across the versions the runtime supports. Soft keywords
+/// (`match`, `case`, `type`, `_`) are valid identifiers and are not escaped; `_` is
+/// handled by the leading-underscore rule.
+pub const HARD_KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+/// Members of the generated classes and their runtime bases that an RPC method must not
+/// replace. The first five are escaped by the reference too; `close` is ours: an RPC
+/// named `Close` would replace the client's own `close()`, which `async with` calls.
+pub const RESERVED_MEMBERS: &[&str] = &[
+    "desc",
+    "execute_unary",
+    "execute_client_stream",
+    "execute_server_stream",
+    "execute_bidi_stream",
+    "close",
+];
+
+/// Builtins that generated modules use unqualified at module or class scope. A service
+/// class with one of these names would shadow it (`class str(Protocol)` breaks every
+/// `-> str` annotation below it).
+pub const USED_BUILTINS: &[&str] = &[
+    "bool",
+    "classmethod",
+    "int",
+    "next",
+    "object",
+    "property",
+    "str",
+    "super",
+];
+
+/// Classes generated for each service, as suffixes of the service's base name.
+pub const SERVICE_CLASS_SUFFIXES: [&str; 6] = [
+    "",
+    "ASGIApplication",
+    "Client",
+    "Sync",
+    "WSGIApplication",
+    "ClientSync",
+];
+
+pub fn is_hard_keyword(name: &str) -> bool {
+    HARD_KEYWORDS.contains(&name)
+}
+
+fn is_reserved_member(name: &str) -> bool {
+    is_hard_keyword(name) || RESERVED_MEMBERS.contains(&name)
+}
+
+/// The reference's `escape_public_identifier`: a reserved word (ignoring trailing
+/// underscores, to keep the mapping injective) gets a trailing `_`; a leading `_` or `pb_`
+/// gets a `pb_` prefix, so no generated public name is private or name-mangled.
+pub fn escape_public_identifier(ident: &str, reserved: impl Fn(&str) -> bool) -> String {
+    let mut out = String::with_capacity(ident.len() + 4);
+    if ident.starts_with('_') || ident.starts_with("pb_") {
+        out.push_str("pb_");
+    }
+    out.push_str(ident);
+    if reserved(ident.trim_end_matches('_')) {
+        out.push('_');
+    }
+    out
+}
+
+/// The service's natural base name, as the reference derives it.
+pub fn service_base_name(proto_name: &str) -> String {
+    escape_public_identifier(proto_name, is_hard_keyword)
+}
+
+/// The method's natural Python name, as the reference derives it.
+pub fn method_natural_name(proto_name: &str) -> String {
+    escape_public_identifier(&reference_snake_case(proto_name), is_reserved_member)
+}
+
+/// The reference's PascalCase to snake_case conversion, which is two regex substitutions:
+/// `([^_])([A-Z][a-z]+)` -> `\1_\2`, then `([a-z])([A-Z])` -> `\1_\2`, then lowercase.
+/// It differs from heck's on names like `V1Beta` and `HTTPGet`, so it is reproduced here
+/// rather than approximated.
+pub fn reference_snake_case(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut first = Vec::with_capacity(chars.len() + 4);
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_word = chars[i] != '_'
+            && chars.get(i + 1).is_some_and(char::is_ascii_uppercase)
+            && chars.get(i + 2).is_some_and(char::is_ascii_lowercase);
+        if starts_word {
+            let mut end = i + 3;
+            while chars.get(end).is_some_and(char::is_ascii_lowercase) {
+                end += 1;
+            }
+            first.push(chars[i]);
+            first.push('_');
+            first.extend_from_slice(&chars[i + 1..end]);
+            i = end;
+        } else {
+            first.push(chars[i]);
+            i += 1;
+        }
+    }
+    let mut out = String::with_capacity(first.len() + 4);
+    let mut i = 0;
+    while i < first.len() {
+        let c = first[i];
+        if c.is_ascii_lowercase() && first.get(i + 1).is_some_and(char::is_ascii_uppercase) {
+            out.push(c);
+            out.push('_');
+            out.extend(first[i + 1].to_lowercase());
+            i += 2;
+        } else {
+            out.extend(c.to_lowercase());
+            i += 1;
+        }
+    }
+    out
+}
+
+/// protobuf-py's `escape_proto_module_component`: how protoc-gen-py names the package and
+/// module of each path component, which the `py` flavor must follow to sit beside it.
+pub fn escape_proto_module_component(part: &str) -> String {
+    let mut component: String = part
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if component.starts_with(|c: char| c.is_ascii_digit()) {
+        component.insert(0, '_');
+    }
+    let mut component = escape_public_identifier(&component, is_hard_keyword);
+    // `_pb` ends generated module names, so a component that already ends with it gets an
+    // extra underscore to keep the mapping injective.
+    if component.trim_end_matches('_').ends_with("_pb") {
+        component.push('_');
+    }
+    component
+}
+
+/// protobuf-py's `escape_class_name`: the Python class name of a message.
+pub fn escape_class_name(name: &str) -> String {
+    const DISALLOWED: &[&str] = &["int", "str", "bytes", "float", "bool", "list", "dict"];
+    const MESSAGE_ATTRS: &[&str] = &[
+        "has_field",
+        "clear_field",
+        "to_binary",
+        "to_json",
+        "from_binary",
+        "from_json",
+        "desc",
+        "self",
+    ];
+    let escaped = escape_public_identifier(name, |n| {
+        DISALLOWED.contains(&n) || MESSAGE_ATTRS.contains(&n) || is_hard_keyword(n)
+    });
+    if escaped.starts_with("ext_") {
+        format!("pb_{escaped}")
+    } else {
+        escaped
+    }
+}
+
+/// Hands out names in one Python scope so that no two things share one.
+///
+/// Declaration order decides: a thing whose natural name is free keeps it; a later thing
+/// that wants a taken name gets trailing underscores until the name is free and is not
+/// the natural name of anything still to come (so a later, non-colliding declaration is
+/// never pushed off its own name).
+#[derive(Default)]
+pub struct NameAllocator {
+    taken: HashSet<String>,
+    pending: HashMap<String, usize>,
+}
+
+impl NameAllocator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Marks a name as unavailable, for builtins and keywords.
+    pub fn reserve(&mut self, name: &str) {
+        self.taken.insert(name.to_owned());
+    }
+
+    pub fn is_taken(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+
+    /// Announces a natural name that a later [`NameAllocator::claim_group`] will ask for.
+    pub fn expect(&mut self, name: &str) {
+        *self.pending.entry(name.to_owned()).or_default() += 1;
+    }
+
+    fn unexpect(&mut self, name: &str) {
+        if let Some(count) = self.pending.get_mut(name) {
+            *count -= 1;
+            if *count == 0 {
+                self.pending.remove(name);
+            }
+        }
+    }
+
+    /// Claims `base + suffix` for every suffix together, as one group: if any is taken,
+    /// the base gets another `_` until the whole group is free. Returns the chosen base.
+    /// Every name of the group must have been announced with [`NameAllocator::expect`]
+    /// if other groups were, so that announcements stay balanced.
+    pub fn claim_group(&mut self, base: &str, suffixes: &[&str]) -> String {
+        for suffix in suffixes {
+            self.unexpect(&format!("{base}{suffix}"));
+        }
+        let mut base = base.to_owned();
+        let natural_is_free = suffixes
+            .iter()
+            .all(|suffix| !self.taken.contains(&format!("{base}{suffix}")));
+        if !natural_is_free {
+            loop {
+                base.push('_');
+                let free = suffixes.iter().all(|suffix| {
+                    let name = format!("{base}{suffix}");
+                    !self.taken.contains(&name) && !self.pending.contains_key(&name)
+                });
+                if free {
+                    break;
+                }
+            }
+        }
+        for suffix in suffixes {
+            self.taken.insert(format!("{base}{suffix}"));
+        }
+        base
+    }
+
+    /// Claims one name, or the nearest free one with trailing underscores.
+    pub fn claim(&mut self, name: &str) -> String {
+        self.claim_group(name, &[""])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_matches_the_reference_regexes() {
+        // Expected values computed with protoc-gen-connectrpc 0.13.0's _pascal_to_snake_case.
+        let cases = [
+            ("Say", "say"),
+            ("GetItem", "get_item"),
+            ("Get_Item", "get_item"),
+            ("getItem", "get_item"),
+            ("GetItem_", "get_item_"),
+            ("HTTPGet", "http_get"),
+            ("GetHTTPResponse", "get_http_response"),
+            ("V1Beta", "v1_beta"),
+            ("ABc", "a_bc"),
+            ("AbCd", "ab_cd"),
+            ("_Private", "_private"),
+            ("_", "_"),
+            ("already_snake", "already_snake"),
+            ("XMLHttpRequest2Go", "xml_http_request2_go"),
+            ("A", "a"),
+            ("getHTTP", "get_http"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(reference_snake_case(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn method_names_escape_keywords_and_reserved_members() {
+        assert_eq!(method_natural_name("Import"), "import_");
+        assert_eq!(method_natural_name("Import_"), "import__");
+        assert_eq!(method_natural_name("Match"), "match");
+        assert_eq!(method_natural_name("Type"), "type");
+        assert_eq!(method_natural_name("_"), "pb__");
+        assert_eq!(method_natural_name("_Private"), "pb__private");
+        assert_eq!(method_natural_name("PbThing"), "pb_thing");
+        assert_eq!(method_natural_name("ExecuteUnary"), "execute_unary_");
+        assert_eq!(method_natural_name("Desc"), "desc_");
+        assert_eq!(method_natural_name("Close"), "close_");
+        assert_eq!(method_natural_name("Path"), "path");
+    }
+
+    #[test]
+    fn service_names_escape_hard_keywords_only() {
+        assert_eq!(service_base_name("class"), "class_");
+        assert_eq!(service_base_name("None"), "None_");
+        assert_eq!(service_base_name("match"), "match");
+        assert_eq!(service_base_name("_Hidden"), "pb__Hidden");
+        assert_eq!(service_base_name("pb_Thing"), "pb_pb_Thing");
+    }
+
+    #[test]
+    fn module_components_follow_protobuf_py() {
+        assert_eq!(escape_proto_module_component("dash-name"), "dash_name");
+        assert_eq!(escape_proto_module_component("2fa"), "pb__2fa");
+        assert_eq!(escape_proto_module_component("class"), "class_");
+        assert_eq!(escape_proto_module_component("my_pb"), "my_pb_");
+        assert_eq!(escape_proto_module_component("v1"), "v1");
+    }
+
+    #[test]
+    fn class_names_follow_protobuf_py() {
+        assert_eq!(escape_class_name("Item"), "Item");
+        assert_eq!(escape_class_name("int"), "int_");
+        assert_eq!(escape_class_name("desc"), "desc_");
+        assert_eq!(escape_class_name("ext_Foo"), "pb_ext_Foo");
+        assert_eq!(escape_class_name("_Foo"), "pb__Foo");
+    }
+
+    #[test]
+    fn first_declaration_keeps_its_name() {
+        let mut names = NameAllocator::new();
+        for n in ["get_item", "get_item", "get_item", "get_item_"] {
+            names.expect(n);
+        }
+        assert_eq!(names.claim("get_item"), "get_item");
+        // The second wants `get_item`; `get_item_` is still owed to the fourth.
+        assert_eq!(names.claim("get_item"), "get_item__");
+        assert_eq!(names.claim("get_item"), "get_item___");
+        assert_eq!(names.claim("get_item_"), "get_item_");
+    }
+
+    #[test]
+    fn service_groups_collide_as_a_whole() {
+        let mut names = NameAllocator::new();
+        for base in ["Foo", "FooClient", "FooSync"] {
+            for suffix in SERVICE_CLASS_SUFFIXES {
+                names.expect(&format!("{base}{suffix}"));
+            }
+        }
+        assert_eq!(names.claim_group("Foo", &SERVICE_CLASS_SUFFIXES), "Foo");
+        assert_eq!(
+            names.claim_group("FooClient", &SERVICE_CLASS_SUFFIXES),
+            "FooClient_"
+        );
+        assert_eq!(
+            names.claim_group("FooSync", &SERVICE_CLASS_SUFFIXES),
+            "FooSync_"
+        );
+        assert!(names.is_taken("FooClient_ClientSync"));
+    }
+}
