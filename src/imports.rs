@@ -140,16 +140,30 @@ fn render_section(out: &mut String, imports: &[&Import], indent: &str) {
     for (module, mut members) in by_module {
         members.sort_by(|a, b| member_order(&a.name, &b.name).then_with(|| a.local.cmp(&b.local)));
         members.dedup_by(|a, b| a.name == b.name && a.local == b.local);
-        let plain: Vec<String> = members
+        // One statement for the plain names, one per alias, ordered by their first name.
+        let plain: Vec<&Import> = members
             .iter()
+            .copied()
             .filter(|m| m.name == m.local)
-            .map(|m| member_text(m))
             .collect();
+        let mut statements: Vec<Vec<&Import>> = Vec::new();
         if !plain.is_empty() {
-            push_from(out, indent, module, &plain);
+            statements.push(plain);
         }
-        for aliased in members.iter().filter(|m| m.name != m.local) {
-            push_from(out, indent, module, &[member_text(aliased)]);
+        statements.extend(
+            members
+                .iter()
+                .filter(|m| m.name != m.local)
+                .map(|m| vec![*m]),
+        );
+        statements.sort_by(|a, b| {
+            member_order(&a[0].name, &b[0].name)
+                .then_with(|| (a[0].name != a[0].local).cmp(&(b[0].name != b[0].local)))
+                .then_with(|| a[0].local.cmp(&b[0].local))
+        });
+        for statement in statements {
+            let texts: Vec<String> = statement.iter().map(|m| member_text(m)).collect();
+            push_from(out, indent, module, &texts);
         }
     }
 }
@@ -185,6 +199,8 @@ mod tests {
     fn sections_and_order_follow_ruff_isort() {
         let imports = vec![
             import(".shop_pb", "Item", "Item_", true),
+            import(".shop_pb", "Zed", "Zed", true),
+            import(".shop_pb", "Echo", "Echo_", true),
             import("...common.v1.types_pb", "Item", "Item", true),
             import(".", "shop_pb", "shop_pb", true),
             import("connectrpc.server", "Endpoint", "Endpoint", true),
@@ -211,7 +227,8 @@ from connectrpc.server import DEFAULT_READ_MAX_BYTES, Endpoint
 
 from ...common.v1.types_pb import Item
 from . import shop_pb
-from .shop_pb import Cart
+from .shop_pb import Cart, Zed
+from .shop_pb import Echo as Echo_
 from .shop_pb import Item as Item_
 
 if TYPE_CHECKING:

@@ -174,8 +174,18 @@ pub fn desc_lookup(indent: usize, module: &str, type_name: &str) -> String {
     if inner + width(&generator) <= LINE_LIMIT {
         let _ = writeln!(out, "{:inner$}{generator}", "");
     } else {
-        for part in &generator_parts {
+        for part in &generator_parts[..2] {
             let _ = writeln!(out, "{:inner$}{part}", "");
+        }
+        // The condition splits before `==` when it is still too long on its own line.
+        if inner + width(&generator_parts[2]) <= LINE_LIMIT {
+            let _ = writeln!(out, "{:inner$}{}", "", generator_parts[2]);
+        } else {
+            let _ = writeln!(
+                out,
+                "{:inner$}if s.type_name\n{:inner$}== {literal}",
+                "", ""
+            );
         }
     }
     let _ = writeln!(out, "{:indent$})", "");
@@ -294,6 +304,13 @@ mod tests {
         assert_eq!(
             out,
             "        return next(\n            s\n            for s in very_long_module_name_pb.desc().services\n            if s.type_name == \"a.b.c.VeryLongService\"\n        )\n"
+        );
+        let long = "layout.v1.long_package_name.AServiceWhoseNameIsLongEnoughToWrap";
+        assert_eq!(
+            desc_lookup(8, "x_pb", long),
+            format!(
+                "        return next(\n            s\n            for s in x_pb.desc().services\n            if s.type_name\n            == \"{long}\"\n        )\n"
+            )
         );
         assert_eq!(
             desc_lookup(8, "x_pb", "a.B"),

@@ -95,7 +95,9 @@ pub fn render_file(m: &FileModel) -> Result<String, askama::Error> {
     let head = ModuleTemplate {
         m,
         version: VERSION,
-        imports: imports::render(&m.imports, type_checking),
+        imports: imports::render(&m.imports, type_checking)
+            .trim_end()
+            .to_owned(),
         method_infos: m
             .services
             .iter()
