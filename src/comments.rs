@@ -16,10 +16,15 @@ use crate::plugin_proto::SourceCodeInfo;
 const SERVICE_FIELD: i32 = 6;
 const METHOD_FIELD: i32 = 2;
 
+/// A service index, and a method index within it for a method's comments.
+type ElementKey = (i32, Option<i32>);
+/// The leading and the trailing comment.
+type CommentPair = (Option<String>, Option<String>);
+
 /// Comments of the services and methods of one file, looked up by index.
 #[derive(Default)]
 pub struct Comments {
-    by_path: HashMap<(i32, Option<i32>), (Option<String>, Option<String>)>,
+    by_path: HashMap<ElementKey, CommentPair>,
 }
 
 impl Comments {
@@ -50,7 +55,7 @@ impl Comments {
         self.lines((service as i32, Some(method as i32)))
     }
 
-    fn lines(&self, key: (i32, Option<i32>)) -> Vec<String> {
+    fn lines(&self, key: ElementKey) -> Vec<String> {
         match self.by_path.get(&key) {
             Some((leading, trailing)) => docstring_lines(leading.as_deref(), trailing.as_deref()),
             None => Vec::new(),

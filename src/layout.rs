@@ -297,8 +297,8 @@ mod tests {
     #[test]
     fn desc_lookup_has_three_layouts() {
         assert_eq!(
-            desc_lookup(8, "eliza_pb", "eliza.v1.ElizaService"),
-            "        return next(\n            s for s in eliza_pb.desc().services if s.type_name == \"eliza.v1.ElizaService\"\n        )\n"
+            desc_lookup(8, "x_pb", "eliza.v1.ElizaService"),
+            "        return next(\n            s for s in x_pb.desc().services if s.type_name == \"eliza.v1.ElizaService\"\n        )\n"
         );
         let out = desc_lookup(8, "very_long_module_name_pb", "a.b.c.VeryLongService");
         assert_eq!(

@@ -292,7 +292,7 @@ mod tests {
         assert_eq!(method_natural_name("Type"), "type");
         assert_eq!(method_natural_name("_"), "pb__");
         assert_eq!(method_natural_name("_Private"), "pb__private");
-        assert_eq!(method_natural_name("PbThing"), "pb_thing");
+        assert_eq!(method_natural_name("PbThing"), "pb_pb_thing");
         assert_eq!(method_natural_name("ExecuteUnary"), "execute_unary_");
         assert_eq!(method_natural_name("Desc"), "desc_");
         assert_eq!(method_natural_name("Close"), "close_");

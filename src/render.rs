@@ -174,8 +174,8 @@ fn protocol<'a>(
     }
 }
 
-fn service_param(name: &str, expr: TypeExpr) -> String {
-    let _ = name;
+/// The application's `service` parameter, which can outgrow a line with the class name.
+fn service_param(expr: TypeExpr) -> String {
     lines(8, "service: ", &expr, ",")
 }
 
@@ -199,7 +199,7 @@ fn asgi_app<'a>(m: &'a FileModel, svc: &'a ServiceModel) -> AsgiAppTemplate<'a> 
         svc,
         sym,
         class_header: class_header(&svc.asgi_app, &base),
-        service_param: service_param("service", service),
+        service_param: service_param(service),
         default_codecs: default_codecs(m),
     }
 }
@@ -213,7 +213,7 @@ fn wsgi_app<'a>(m: &'a FileModel, svc: &'a ServiceModel) -> WsgiAppTemplate<'a> 
             &svc.wsgi_app,
             &TypeExpr::name(sym.n("ConnectWSGIApplication")),
         ),
-        service_param: service_param("service", TypeExpr::name(&svc.sync_protocol)),
+        service_param: service_param(TypeExpr::name(&svc.sync_protocol)),
         default_codecs: default_codecs(m),
     }
 }

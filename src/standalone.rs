@@ -83,10 +83,8 @@ pub fn request_from_descriptor_set(
 fn format_protox_error(error: &protox::Error) -> String {
     use std::fmt::Write;
     let mut out = error.to_string();
-    if let Some(file) = error.file() {
-        if !out.contains(file) {
-            out = format!("{file}: {out}");
-        }
+    if let Some(file) = error.file().filter(|file| !out.contains(file)) {
+        out = format!("{file}: {out}");
     }
     // The span (when there is one) gives the line; miette keeps it in the labels.
     if let Some(labels) = miette_labels(error) {
