@@ -18,9 +18,11 @@ pub const HARD_KEYWORDS: &[&str] = &[
     "with", "yield",
 ];
 
-/// Members of the generated classes and their runtime bases that an RPC method must not
-/// replace. The first five are escaped by the reference too; `close` is ours: an RPC
-/// named `Close` would replace the client's own `close()`, which `async with` calls.
+/// Names an RPC method must not take. The first five are escaped by the reference too.
+/// The rest are ours: `close` is the client's own `close()`, which `async with` calls;
+/// the others are builtins and the `deprecated` decorator, which generated class bodies
+/// use in annotations and decorators after the methods, where a method of that name
+/// would shadow them (`timeout_ms: int | None` below a method `int`).
 pub const RESERVED_MEMBERS: &[&str] = &[
     "desc",
     "execute_unary",
@@ -28,6 +30,12 @@ pub const RESERVED_MEMBERS: &[&str] = &[
     "execute_server_stream",
     "execute_bidi_stream",
     "close",
+    "bool",
+    "classmethod",
+    "deprecated",
+    "int",
+    "property",
+    "str",
 ];
 
 /// Builtins that generated modules use unqualified at module or class scope. A service
@@ -297,6 +305,9 @@ mod tests {
         assert_eq!(method_natural_name("Desc"), "desc_");
         assert_eq!(method_natural_name("Close"), "close_");
         assert_eq!(method_natural_name("Path"), "path");
+        assert_eq!(method_natural_name("Str"), "str_");
+        assert_eq!(method_natural_name("Classmethod"), "classmethod_");
+        assert_eq!(method_natural_name("Deprecated"), "deprecated_");
     }
 
     #[test]
