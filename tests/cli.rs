@@ -27,6 +27,19 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs `generate -I include --out out ARGS...`.
+fn run_generate(include: &Path, out: &Path, args: &[&str]) -> Output {
+    let mut all = vec![
+        "generate",
+        "-I",
+        include.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    run(&all, b"")
+}
+
 fn eliza_request(parameter: &str) -> CodeGeneratorRequest {
     request_from_protos(&[proto_dir()], &["eliza/v1/eliza.proto".into()], parameter).unwrap()
 }
@@ -120,18 +133,10 @@ fn request_missing_a_message_type_is_an_error_not_a_panic() {
 fn standalone_writes_the_files_plugin_mode_returns() {
     let out = tempdir("standalone");
     let dir = proto_dir();
-    let output = run(
-        &[
-            "generate",
-            "-I",
-            dir.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--opt",
-            "protobuf=google",
-            "eliza/v1/eliza.proto",
-        ],
-        b"",
+    let output = run_generate(
+        &dir,
+        &out,
+        &["--opt", "protobuf=google", "eliza/v1/eliza.proto"],
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let written = std::fs::read_to_string(out.join("eliza/v1/eliza_connect.py")).unwrap();
@@ -153,17 +158,7 @@ fn standalone_reports_syntax_errors_with_file_and_line() {
     )
     .unwrap();
     let out = dir.join("out");
-    let output = run(
-        &[
-            "generate",
-            "-I",
-            dir.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "bad.proto",
-        ],
-        b"",
-    );
+    let output = run_generate(&dir, &out, &["bad.proto"]);
     assert!(!output.status.success());
     let message = stderr(&output);
     assert!(
@@ -176,17 +171,7 @@ fn standalone_reports_syntax_errors_with_file_and_line() {
 #[test]
 fn standalone_reports_missing_files_and_undefined_types() {
     let dir = tempdir("missing");
-    let output = run(
-        &[
-            "generate",
-            "-I",
-            dir.to_str().unwrap(),
-            "--out",
-            dir.join("out").to_str().unwrap(),
-            "nope.proto",
-        ],
-        b"",
-    );
+    let output = run_generate(&dir, &dir.join("out"), &["nope.proto"]);
     assert!(!output.status.success());
     assert!(
         stderr(&output).contains("nope.proto"),
@@ -199,17 +184,7 @@ fn standalone_reports_missing_files_and_undefined_types() {
         "syntax = \"proto3\";\nservice S {\n  rpc M(Req) returns (Req);\n}\n",
     )
     .unwrap();
-    let output = run(
-        &[
-            "generate",
-            "-I",
-            dir.to_str().unwrap(),
-            "--out",
-            dir.join("out").to_str().unwrap(),
-            "undef.proto",
-        ],
-        b"",
-    );
+    let output = run_generate(&dir, &dir.join("out"), &["undef.proto"]);
     let message = stderr(&output);
     assert!(
         message.contains("undef.proto") && message.contains("line 3"),
@@ -222,18 +197,10 @@ fn standalone_rejects_bad_options_before_writing() {
     let dir = tempdir("options");
     let out = dir.join("out");
     let proto = proto_dir();
-    let output = run(
-        &[
-            "generate",
-            "-I",
-            proto.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--opt",
-            "protobuf=pb2",
-            "eliza/v1/eliza.proto",
-        ],
-        b"",
+    let output = run_generate(
+        &proto,
+        &out,
+        &["--opt", "protobuf=pb2", "eliza/v1/eliza.proto"],
     );
     assert!(!output.status.success());
     assert!(
