@@ -7,9 +7,8 @@
 //! characters become escapes (a NUL would make the module unparsable), and trailing
 //! whitespace is dropped, as `ruff format` would drop it.
 
-use std::collections::HashMap;
-
-use crate::plugin_proto::SourceCodeInfo;
+use crate::fast_hash::FastMap;
+use crate::plugin_proto::{WireError, scan_locations};
 
 /// `FileDescriptorProto.service` and `ServiceDescriptorProto.method` field numbers, the
 /// steps of a source-code-info path to a service or a method.
@@ -18,33 +17,31 @@ const METHOD_FIELD: i32 = 2;
 
 /// A service index, and a method index within it for a method's comments.
 type ElementKey = (i32, Option<i32>);
-/// The leading and the trailing comment.
-type CommentPair = (Option<String>, Option<String>);
+/// The leading and the trailing comment, borrowed from the file's `source_code_info`.
+type CommentPair<'a> = (Option<&'a str>, Option<&'a str>);
 
 /// Comments of the services and methods of one file, looked up by index.
 #[derive(Default)]
-pub struct Comments {
-    by_path: HashMap<ElementKey, CommentPair>,
+pub struct Comments<'a> {
+    by_path: FastMap<ElementKey, CommentPair<'a>>,
 }
 
-impl Comments {
-    pub fn new(info: Option<&SourceCodeInfo>) -> Self {
-        let mut by_path = HashMap::new();
-        for location in info.map(|i| i.location.as_slice()).unwrap_or_default() {
-            let key = match location.path.as_slice() {
-                [SERVICE_FIELD, service] => (*service, None),
-                [SERVICE_FIELD, service, METHOD_FIELD, method] => (*service, Some(*method)),
-                _ => continue,
+impl<'a> Comments<'a> {
+    /// Collects the comments from a file's encoded `source_code_info`.
+    pub fn new(info: Option<&'a [u8]>) -> Result<Self, WireError> {
+        let mut by_path = FastMap::default();
+        scan_locations(info.unwrap_or_default(), |location| {
+            let key = match *location.path {
+                [SERVICE_FIELD, service] => (service, None),
+                [SERVICE_FIELD, service, METHOD_FIELD, method] => (service, Some(method)),
+                _ => return,
             };
             // The first location for a path wins, as in the reference.
-            by_path.entry(key).or_insert_with(|| {
-                (
-                    location.leading_comments.clone(),
-                    location.trailing_comments.clone(),
-                )
-            });
-        }
-        Comments { by_path }
+            by_path
+                .entry(key)
+                .or_insert((location.leading_comments, location.trailing_comments));
+        })?;
+        Ok(Comments { by_path })
     }
 
     pub fn service(&self, service: usize) -> Vec<String> {
@@ -57,7 +54,7 @@ impl Comments {
 
     fn lines(&self, key: ElementKey) -> Vec<String> {
         match self.by_path.get(&key) {
-            Some((leading, trailing)) => docstring_lines(leading.as_deref(), trailing.as_deref()),
+            Some((leading, trailing)) => docstring_lines(*leading, *trailing),
             None => Vec::new(),
         }
     }
@@ -85,19 +82,29 @@ fn is_line_boundary(c: char) -> bool {
 }
 
 fn split_lines(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
     let mut lines = Vec::new();
     let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if is_line_boundary(c) {
-            lines.push(&text[start..i]);
-            let mut end = i + c.len_utf8();
-            if c == '\r' && matches!(chars.peek(), Some((_, '\n'))) {
-                chars.next();
-                end += 1;
-            }
-            start = end;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Every boundary is an ASCII control or starts with 0xC2 (U+0085) or 0xE2
+        // (U+2028, U+2029), bytes that only begin characters, so the rest of the text is
+        // skipped byte by byte without decoding it.
+        let c = match bytes[i] {
+            0..0x20 => char::from(bytes[i]),
+            0xc2 | 0xe2 => text[i..].chars().next().unwrap_or_default(),
+            _ => '\0',
+        };
+        if !is_line_boundary(c) {
+            i += 1;
+            continue;
         }
+        lines.push(&text[start..i]);
+        i += c.len_utf8();
+        if c == '\r' && bytes.get(i) == Some(&b'\n') {
+            i += 1;
+        }
+        start = i;
     }
     if start < text.len() {
         lines.push(&text[start..]);
@@ -132,6 +139,12 @@ pub fn docstring_lines(leading: Option<&str>, trailing: Option<&str>) -> Vec<Str
 
 fn clean_line(line: &str) -> String {
     let line = line.trim_end_matches(is_python_space);
+    // Most lines need no escape at all: plain ASCII text without backslashes, quotes (so
+    // without `"""`) or controls (tab is kept).
+    let plain = |b: u8| ((b' '..=b'~').contains(&b) && b != b'\\' && b != b'"') || b == b'\t';
+    if line.bytes().all(plain) {
+        return line.to_owned();
+    }
     let mut out = String::with_capacity(line.len());
     for c in line.chars() {
         match c {
@@ -141,7 +154,12 @@ fn clean_line(line: &str) -> String {
             c => out.push(c),
         }
     }
-    out.replace("\"\"\"", "\\\"\\\"\\\"")
+    // `replace` always allocates, and most lines have nothing to replace.
+    if out.contains("\"\"\"") {
+        out.replace("\"\"\"", "\\\"\\\"\\\"")
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]
@@ -176,6 +194,9 @@ mod tests {
     fn python_line_boundaries_split_lines() {
         let lines = docstring_lines(Some(" a\r\n b\u{2028}c\u{0c}d"), None);
         assert_eq!(lines, ["a", "b", "c", "d"]);
+        // U+2027 shares its first two bytes with U+2028 and is no boundary.
+        let lines = docstring_lines(Some(" é\u{85}x\u{2029}y\u{2027}z\r\rw\u{1e}"), None);
+        assert_eq!(lines, ["é", "x", "y\u{2027}z", "", "w"]);
     }
 
     #[test]

@@ -47,8 +47,16 @@ fn module_order(a: &str, b: &str) -> Ordering {
     let dots = |m: &str| m.chars().take_while(|c| *c == '.').count();
     dots(b)
         .cmp(&dots(a))
-        .then_with(|| a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase()))
+        .then_with(|| cmp_ignoring_ascii_case(a, b))
         .then_with(|| a.cmp(b))
+}
+
+/// `a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase())`, without building either: sorts
+/// compare many times per import.
+fn cmp_ignoring_ascii_case(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|b| b.to_ascii_lowercase())
+        .cmp(b.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 /// isort's order-by-type: CONSTANTS, then Classes, then everything else.
@@ -66,7 +74,7 @@ fn member_rank(name: &str) -> u8 {
 fn member_order(a: &str, b: &str) -> Ordering {
     member_rank(a)
         .cmp(&member_rank(b))
-        .then_with(|| a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase()))
+        .then_with(|| cmp_ignoring_ascii_case(a, b))
         .then_with(|| a.cmp(b))
 }
 

@@ -9,7 +9,7 @@
 //! trailing comma. Everything else the templates emit is either short or already exploded
 //! with a magic trailing comma, which the formatter keeps as it is.
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
 pub const LINE_LIMIT: usize = 88;
 
@@ -19,80 +19,125 @@ pub fn width(line: &str) -> usize {
     line.chars().count()
 }
 
-/// A type expression as the generator writes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TypeExpr {
-    Name(String),
-    /// `Origin[arg, ...]`
-    Generic(String, Vec<TypeExpr>),
-    /// `A | B | ...`
-    Union(Vec<TypeExpr>),
+/// Writes `indent` spaces. The layout functions below write straight into the module
+/// being rendered, so padding avoids `format!`'s machinery too.
+pub fn pad<W: Write + ?Sized>(out: &mut W, indent: usize) -> fmt::Result {
+    const SPACES: &str = "                                ";
+    let mut left = indent;
+    while left > 0 {
+        let n = left.min(SPACES.len());
+        out.write_str(&SPACES[..n])?;
+        left -= n;
+    }
+    Ok(())
 }
 
-impl TypeExpr {
-    pub fn name(name: impl Into<String>) -> Self {
-        TypeExpr::Name(name.into())
+/// A type expression as the generator writes it. It borrows its names from the model:
+/// signatures build several of these per RPC, so they must not allocate strings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeExpr<'a> {
+    Name(&'a str),
+    /// `Origin[arg, ...]`
+    Generic(&'a str, Vec<TypeExpr<'a>>),
+    /// `A | B | ...`
+    Union(Vec<TypeExpr<'a>>),
+}
+
+impl<'a> TypeExpr<'a> {
+    pub fn name(name: &'a str) -> Self {
+        TypeExpr::Name(name)
     }
 
-    pub fn generic(origin: impl Into<String>, args: Vec<TypeExpr>) -> Self {
-        TypeExpr::Generic(origin.into(), args)
+    pub fn generic(origin: &'a str, args: Vec<TypeExpr<'a>>) -> Self {
+        TypeExpr::Generic(origin, args)
     }
 
     pub fn flat(&self) -> String {
         let mut out = String::new();
-        self.write_flat(&mut out);
+        let _ = self.write_flat(&mut out);
         out
     }
 
-    fn write_flat(&self, out: &mut String) {
+    /// The width of [`TypeExpr::flat`], without building it.
+    pub fn flat_width(&self) -> usize {
+        self.flat_size(width)
+    }
+
+    /// The length of [`TypeExpr::flat`] in bytes, never less than its width.
+    fn flat_len(&self) -> usize {
+        self.flat_size(str::len)
+    }
+
+    fn flat_size(&self, size: fn(&str) -> usize) -> usize {
         match self {
-            TypeExpr::Name(name) => out.push_str(name),
+            TypeExpr::Name(name) => size(name),
+            TypeExpr::Generic(origin, args) => size(origin) + 2 + list_size(args, 2, size),
+            TypeExpr::Union(parts) => list_size(parts, 3, size),
+        }
+    }
+
+    fn write_flat<W: Write + ?Sized>(&self, out: &mut W) -> fmt::Result {
+        match self {
+            TypeExpr::Name(name) => out.write_str(name),
             TypeExpr::Generic(origin, args) => {
-                out.push_str(origin);
-                out.push('[');
-                for (i, arg) in args.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    arg.write_flat(out);
-                }
-                out.push(']');
+                out.write_str(origin)?;
+                out.write_char('[')?;
+                write_list(out, args, ", ")?;
+                out.write_char(']')
             }
-            TypeExpr::Union(parts) => {
-                for (i, part) in parts.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(" | ");
-                    }
-                    part.write_flat(out);
-                }
-            }
+            TypeExpr::Union(parts) => write_list(out, parts, " | "),
         }
     }
 }
 
-/// Writes `{indent}{prefix}{expr}{suffix}` as one or more lines, each ending in `\n`.
-pub fn write_expr(out: &mut String, indent: usize, prefix: &str, expr: &TypeExpr, suffix: &str) {
-    let flat = expr.flat();
-    if indent + width(prefix) + width(&flat) + width(suffix) <= LINE_LIMIT {
-        let _ = writeln!(out, "{:indent$}{prefix}{flat}{suffix}", "");
-        return;
-    }
-    match expr {
-        TypeExpr::Name(_) => {
-            // An atom cannot be split; the formatter leaves it long too.
-            let _ = writeln!(out, "{:indent$}{prefix}{flat}{suffix}", "");
+/// The size of `items` written flat with a separator of `separator` columns.
+fn list_size(items: &[TypeExpr], separator: usize, size: fn(&str) -> usize) -> usize {
+    items.iter().map(|i| i.flat_size(size)).sum::<usize>()
+        + separator * items.len().saturating_sub(1)
+}
+
+fn write_list<W: Write + ?Sized>(out: &mut W, items: &[TypeExpr], separator: &str) -> fmt::Result {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.write_str(separator)?;
         }
-        TypeExpr::Union(parts) => {
+        item.write_flat(out)?;
+    }
+    Ok(())
+}
+
+/// Writes `{indent}{prefix}{expr}{suffix}` as one or more lines, each ending in `\n`.
+pub fn write_expr<W: Write + ?Sized>(
+    out: &mut W,
+    indent: usize,
+    prefix: &str,
+    expr: &TypeExpr,
+    suffix: &str,
+) -> fmt::Result {
+    // Counting characters is the slow part, and needed only when the bytes do not fit.
+    let fits = indent + prefix.len() + expr.flat_len() + suffix.len() <= LINE_LIMIT
+        || indent + width(prefix) + expr.flat_width() + width(suffix) <= LINE_LIMIT;
+    match expr {
+        TypeExpr::Union(parts) if !fits => {
             let last = parts.len() - 1;
             for (i, part) in parts.iter().enumerate() {
                 let part_prefix = if i == 0 { prefix } else { "| " };
                 let part_suffix = if i == last { suffix } else { "" };
-                write_expr(out, indent, part_prefix, part, part_suffix);
+                write_expr(out, indent, part_prefix, part, part_suffix)?;
             }
+            Ok(())
         }
-        TypeExpr::Generic(origin, args) => {
+        TypeExpr::Generic(origin, args) if !fits => {
             let head = format!("{prefix}{origin}[");
-            write_hugged(out, indent, &head, args, &format!("]{suffix}"));
+            write_hugged(out, indent, &head, args, &format!("]{suffix}"))
+        }
+        // It fits, or it is an atom, which cannot be split: the formatter leaves it long.
+        _ => {
+            pad(out, indent)?;
+            out.write_str(prefix)?;
+            expr.write_flat(out)?;
+            out.write_str(suffix)?;
+            out.write_char('\n')
         }
     }
 }
@@ -100,26 +145,31 @@ pub fn write_expr(out: &mut String, indent: usize, prefix: &str, expr: &TypeExpr
 /// Writes `{head}` + elements + `{tail}` with the elements hugged one level deeper:
 /// on one line if they fit, else one per line with a trailing comma. A single element
 /// is laid out recursively instead, since a trailing comma would change its meaning.
-pub fn write_hugged(out: &mut String, indent: usize, head: &str, args: &[TypeExpr], tail: &str) {
-    let _ = writeln!(out, "{:indent$}{head}", "");
+pub fn write_hugged<W: Write + ?Sized>(
+    out: &mut W,
+    indent: usize,
+    head: &str,
+    args: &[TypeExpr],
+    tail: &str,
+) -> fmt::Result {
+    pad(out, indent)?;
+    out.write_str(head)?;
+    out.write_char('\n')?;
     let inner = indent + 4;
     if let [only] = args {
-        write_expr(out, inner, "", only, "");
+        write_expr(out, inner, "", only, "")?;
+    } else if inner + list_size(args, 2, width) <= LINE_LIMIT {
+        pad(out, inner)?;
+        write_list(out, args, ", ")?;
+        out.write_char('\n')?;
     } else {
-        let joined = args
-            .iter()
-            .map(TypeExpr::flat)
-            .collect::<Vec<_>>()
-            .join(", ");
-        if inner + width(&joined) <= LINE_LIMIT {
-            let _ = writeln!(out, "{:inner$}{joined}", "");
-        } else {
-            for arg in args {
-                write_expr(out, inner, "", arg, ",");
-            }
+        for arg in args {
+            write_expr(out, inner, "", arg, ",")?;
         }
     }
-    let _ = writeln!(out, "{:indent$}{tail}", "");
+    pad(out, indent)?;
+    out.write_str(tail)?;
+    out.write_char('\n')
 }
 
 /// `class Name(Base):`, hugging the base when the line is too long. No final newline:
@@ -130,7 +180,7 @@ pub fn class_header(name: &str, base: &TypeExpr) -> String {
         return line;
     }
     let mut out = String::new();
-    write_hugged(
+    let _ = write_hugged(
         &mut out,
         0,
         &format!("class {name}("),
@@ -215,13 +265,13 @@ pub fn python_string_literal(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn ctx(a: &str, b: &str) -> TypeExpr {
+    fn ctx<'a>(a: &'a str, b: &'a str) -> TypeExpr<'a> {
         TypeExpr::generic("RequestContext", vec![TypeExpr::name(a), TypeExpr::name(b)])
     }
 
-    fn lines(f: impl FnOnce(&mut String)) -> String {
+    fn lines(f: impl FnOnce(&mut String) -> fmt::Result) -> String {
         let mut out = String::new();
-        f(&mut out);
+        f(&mut out).unwrap();
         out
     }
 

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use protoc_gen_connect_python::options::OPTION_SPECS;
 use protoc_gen_connect_python::plugin_proto::CodeGeneratorResponse;
-use protoc_gen_connect_python::{generate, run_plugin, standalone};
+use protoc_gen_connect_python::{PluginError, generate, run_plugin, standalone};
 
 const ABOUT: &str = "Generates typed Python Connect RPC code (asyncio and threaded clients, \
 service Protocols, ASGI and WSGI applications) for the `connectrpc` runtime.\n\n\
@@ -91,14 +91,17 @@ fn plugin_mode() -> Result<(), String> {
     io::stdin()
         .read_to_end(&mut request)
         .map_err(|e| format!("cannot read the request from stdin: {e}"))?;
-    // Decode fully before writing anything, so a bad request leaves stdout empty.
-    let response = run_plugin(&request).map_err(|e| {
-        format!("stdin is not a CodeGeneratorRequest ({e}); this program is run by protoc or buf, or use `generate`")
-    })?;
+    // run_plugin decodes fully before writing anything, so a bad request leaves stdout
+    // empty.
     let mut stdout = io::stdout().lock();
+    run_plugin(request, &mut stdout).map_err(|e| match e {
+        PluginError::Decode(_) => {
+            format!("{e}; this program is run by protoc or buf, or use `generate`")
+        }
+        PluginError::Write(_) => e.to_string(),
+    })?;
     stdout
-        .write_all(&response)
-        .and_then(|()| stdout.flush())
+        .flush()
         .map_err(|e| format!("cannot write the response to stdout: {e}"))
 }
 

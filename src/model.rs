@@ -6,11 +6,10 @@
 //! types (in order of first use), then the runtime's own symbols. Whatever comes later
 //! yields: an imported name that would collide gets an alias (`Item as Item_`).
 
-use std::collections::HashMap;
-
 use heck::ToShoutySnakeCase;
 
 use crate::comments::Comments;
+use crate::fast_hash::FastMap;
 use crate::imports::Import;
 use crate::layout::TypeExpr;
 use crate::modules::{ModulePath, import_path, module_for, protobuf_py_wkt_module};
@@ -127,7 +126,7 @@ impl MethodModel {
 
 /// The runtime's symbols as this module names them.
 pub struct Symbols {
-    local: HashMap<&'static str, String>,
+    local: FastMap<&'static str, String>,
 }
 
 impl Symbols {
@@ -366,12 +365,12 @@ const RUNTIME_SYMBOLS: &[RuntimeSymbol] = &[
 /// Where every message type of the request lives: its file and its nesting path.
 pub struct TypeIndex<'a> {
     files: &'a [FileDescriptorProto],
-    by_full_name: HashMap<String, (usize, Vec<&'a str>)>,
+    by_full_name: FastMap<String, (usize, Vec<&'a str>)>,
 }
 
 impl<'a> TypeIndex<'a> {
     pub fn new(files: &'a [FileDescriptorProto]) -> Self {
-        let mut by_full_name = HashMap::new();
+        let mut by_full_name = FastMap::default();
         for (index, file) in files.iter().enumerate() {
             let package = file.package.as_deref().unwrap_or_default();
             let prefix = if package.is_empty() {
@@ -391,7 +390,7 @@ impl<'a> TypeIndex<'a> {
 }
 
 fn index_message<'a>(
-    out: &mut HashMap<String, (usize, Vec<&'a str>)>,
+    out: &mut FastMap<String, (usize, Vec<&'a str>)>,
     file: usize,
     prefix: &str,
     path: &mut Vec<&'a str>,
@@ -427,9 +426,15 @@ pub fn build(
     let proto_name = file.name.clone().unwrap_or_default();
     let package = file.package.as_deref().unwrap_or_default();
     let connect_module = module_for(flavor, &proto_name, "_connect");
-    let comments = Comments::new(file.source_code_info.as_ref());
+    let comments = Comments::new(file.source_code_info.as_deref())
+        .map_err(|e| ModelError(format!("malformed source_code_info: {e}")))?;
 
-    let mut module_names = NameAllocator::new();
+    // Keywords and builtins, six classes per service, two names per RPC (its method,
+    // reserved, and its `MethodInfo`), and the imports.
+    let rpcs: usize = file.service.iter().map(|s| s.method.len()).sum();
+    let mut module_names = NameAllocator::with_capacity(
+        HARD_KEYWORDS.len() + USED_BUILTINS.len() + 6 * file.service.len() + 2 * rpcs + 64,
+    );
     for name in HARD_KEYWORDS.iter().chain(USED_BUILTINS) {
         module_names.reserve(name);
     }
@@ -464,7 +469,7 @@ pub fn build(
             .iter()
             .map(|m| method_natural_name(m.name.as_deref().unwrap_or_default()))
             .collect();
-        let mut method_names = NameAllocator::new();
+        let mut method_names = NameAllocator::with_capacity(service.method.len());
         for name in &natural {
             method_names.expect(name);
         }
@@ -522,18 +527,39 @@ pub fn build(
     });
     for (service, base) in services.iter_mut().zip(&service_bases) {
         let service_shouty = base.to_shouty_snake_case();
+        let mut wanted = String::new();
         for method in &mut service.methods {
-            let wanted = format!("_{service_shouty}_{}", method.name.to_ascii_uppercase());
+            // `_{SERVICE}_{METHOD}`
+            wanted.clear();
+            wanted.push('_');
+            wanted.push_str(&service_shouty);
+            wanted.push('_');
+            wanted.extend(method.name.chars().map(|c| c.to_ascii_uppercase()));
             method.info_const = module_names.claim(&wanted);
         }
     }
 
     // 4. Message types, in order of first use.
     let mut imports: Vec<Import> = Vec::new();
-    let mut type_locals: HashMap<(String, String), String> = HashMap::new();
+    let mut type_locals: FastMap<(String, String), String> = FastMap::default();
+    // The expression of each proto type once resolved: RPCs reuse a few types many times,
+    // and resolving one builds its module paths.
+    let mut resolved: FastMap<String, String> = FastMap::default();
+    let mut modules = FastMap::default();
     for method in services.iter_mut().flat_map(|s| s.methods.iter_mut()) {
         for type_name in [&mut method.input, &mut method.output] {
-            let type_ref = resolve_type(type_name, types, generated, flavor, &connect_module)?;
+            if let Some(expr) = resolved.get(type_name.as_str()) {
+                type_name.clone_from(expr);
+                continue;
+            }
+            let type_ref = resolve_type(
+                type_name,
+                types,
+                &mut modules,
+                generated,
+                flavor,
+                &connect_module,
+            )?;
             let key = (type_ref.module.clone(), type_ref.root.clone());
             let local = type_locals.entry(key).or_insert_with(|| {
                 let local = module_names.claim(&type_ref.root);
@@ -550,7 +576,7 @@ pub fn build(
                 expr.push('.');
                 expr.push_str(part);
             }
-            *type_name = expr;
+            resolved.insert(std::mem::replace(type_name, expr.clone()), expr);
         }
     }
 
@@ -591,7 +617,7 @@ pub fn build(
             .iter()
             .any(|s| s.deprecated || s.methods.iter().any(|m| m.deprecated)),
     };
-    let mut local = HashMap::new();
+    let mut local = FastMap::default();
     for symbol in RUNTIME_SYMBOLS.iter().filter(|s| (s.needed)(&needs)) {
         if symbol.name == "TYPE_CHECKING" && imports.iter().all(|i| i.runtime) {
             continue;
@@ -621,43 +647,28 @@ pub fn build(
     })
 }
 
-/// Finds the module and class path of a fully qualified message type name.
+/// Finds the module and class path of a fully qualified message type name. `modules`
+/// keeps the import path of each file's message module (by index in the request) once
+/// built, since most types of a module come from the same few files.
 fn resolve_type(
     type_name: &str,
     types: &TypeIndex,
+    modules: &mut FastMap<usize, String>,
     generated: &dyn Fn(&str) -> bool,
     flavor: Flavor,
     connect_module: &ModulePath,
 ) -> Result<TypeRef, ModelError> {
     let Some((file_index, path)) = types.by_full_name.get(type_name) else {
-        return Err(ModelError(format!(
-            "message type `{type_name}` is not defined in the request's files"
-        )));
+        return Err(undefined_type(type_name));
     };
-    let file = &types.files[*file_index];
-    let file_name = file.name.as_deref().unwrap_or_default();
-    let own_file = connect_module == &module_for(flavor, file_name, "_connect");
-    let (module, names): (String, Vec<String>) = match flavor {
-        Flavor::Google => {
-            // protoc's python_out modules import each other absolutely; only the
-            // module's own messages are imported relatively, as the reference does.
-            let module = module_for(Flavor::Google, file_name, "_pb2");
-            (
-                import_path(connect_module, &module, own_file),
-                path.iter().map(|s| (*s).to_owned()).collect(),
-            )
-        }
-        Flavor::Py => {
-            let module = match protobuf_py_wkt_module(file_name, generated(file_name)) {
-                Some(wkt) => wkt.dotted(),
-                None => import_path(
-                    connect_module,
-                    &module_for(Flavor::Py, file_name, "_pb"),
-                    true,
-                ),
-            };
-            (module, path.iter().map(|s| escape_class_name(s)).collect())
-        }
+    let file_name = types.files[*file_index].name.as_deref().unwrap_or_default();
+    let module = modules
+        .entry(*file_index)
+        .or_insert_with(|| message_module(file_name, generated, flavor, connect_module))
+        .clone();
+    let names: Vec<String> = match flavor {
+        Flavor::Google => path.iter().map(|s| (*s).to_owned()).collect(),
+        Flavor::Py => path.iter().map(|s| escape_class_name(s)).collect(),
     };
     let mut names = names.into_iter();
     let root = names.next().unwrap_or_default();
@@ -668,13 +679,60 @@ fn resolve_type(
     })
 }
 
+/// Checks that the request defines every message type the RPCs of `file` use, with the
+/// error [`build`] would give: then a request's errors all come up before any file is
+/// built.
+pub fn check_types(file: &FileDescriptorProto, types: &TypeIndex) -> Result<(), ModelError> {
+    for method in file.service.iter().flat_map(|s| &s.method) {
+        for type_name in [&method.input_type, &method.output_type] {
+            let type_name = type_name.as_deref().unwrap_or_default();
+            if !types.by_full_name.contains_key(type_name) {
+                return Err(undefined_type(type_name));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn undefined_type(type_name: &str) -> ModelError {
+    ModelError(format!(
+        "message type `{type_name}` is not defined in the request's files"
+    ))
+}
+
+/// How `connect_module` imports the message module of `file_name`.
+fn message_module(
+    file_name: &str,
+    generated: &dyn Fn(&str) -> bool,
+    flavor: Flavor,
+    connect_module: &ModulePath,
+) -> String {
+    match flavor {
+        Flavor::Google => {
+            // protoc's python_out modules import each other absolutely; only the
+            // module's own messages are imported relatively, as the reference does.
+            let own_file = connect_module == &module_for(flavor, file_name, "_connect");
+            let module = module_for(Flavor::Google, file_name, "_pb2");
+            import_path(connect_module, &module, own_file)
+        }
+        Flavor::Py => match protobuf_py_wkt_module(file_name, generated(file_name)) {
+            Some(wkt) => wkt.dotted(),
+            None => import_path(
+                connect_module,
+                &module_for(Flavor::Py, file_name, "_pb"),
+                true,
+            ),
+        },
+    }
+}
+
 /// Type expressions for signatures, built from a method's resolved names.
 impl MethodModel {
-    pub fn request_type(&self, sym: &Symbols, asynchronous: bool) -> TypeExpr {
+    pub fn request_type<'a>(&'a self, sym: &'a Symbols, asynchronous: bool) -> TypeExpr<'a> {
         self.stream_or_message(sym, asynchronous, self.kind.streams_requests(), &self.input)
     }
 
-    pub fn response_type(&self, sym: &Symbols, asynchronous: bool) -> TypeExpr {
+    pub fn response_type<'a>(&'a self, sym: &'a Symbols, asynchronous: bool) -> TypeExpr<'a> {
         self.stream_or_message(
             sym,
             asynchronous,
@@ -683,13 +741,13 @@ impl MethodModel {
         )
     }
 
-    fn stream_or_message(
+    fn stream_or_message<'a>(
         &self,
-        sym: &Symbols,
+        sym: &'a Symbols,
         asynchronous: bool,
         streams: bool,
-        message: &str,
-    ) -> TypeExpr {
+        message: &'a str,
+    ) -> TypeExpr<'a> {
         let message = TypeExpr::name(message);
         if !streams {
             message
@@ -700,7 +758,7 @@ impl MethodModel {
         }
     }
 
-    pub fn context_type(&self, sym: &Symbols) -> TypeExpr {
+    pub fn context_type<'a>(&'a self, sym: &'a Symbols) -> TypeExpr<'a> {
         TypeExpr::generic(
             sym.n("RequestContext"),
             vec![TypeExpr::name(&self.input), TypeExpr::name(&self.output)],

@@ -6,7 +6,7 @@
 //! collide or shadow something: the first declaration keeps its name, later ones get
 //! trailing underscores. The README's "Naming rules" section documents both.
 
-use std::collections::{HashMap, HashSet};
+use crate::fast_hash::{FastMap, FastSet};
 
 /// Python's hard keywords across the versions the runtime supports. Soft keywords
 /// (`match`, `case`, `type`, `_`) are valid identifiers and are not escaped; `_` is
@@ -100,20 +100,31 @@ pub fn method_natural_name(proto_name: &str) -> String {
 /// It differs from heck's on names like `V1Beta` and `HTTPGet`, so it is reproduced here
 /// rather than approximated.
 pub fn reference_snake_case(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
+    // Proto names are ASCII, so their bytes are their characters: no `Vec<char>` for the
+    // common case (this runs for every RPC).
+    if text.is_ascii() {
+        snake_case_of(text.as_bytes(), b'_')
+    } else {
+        snake_case_of(&text.chars().collect::<Vec<char>>(), '_')
+    }
+}
+
+/// [`reference_snake_case`] over the characters of a name, as `u8` (ASCII) or `char`.
+fn snake_case_of<C: Copy + PartialEq + Into<char>>(chars: &[C], underscore: C) -> String {
+    let upper = |c: Option<&C>| c.is_some_and(|&c| c.into().is_ascii_uppercase());
+    let lower = |c: Option<&C>| c.is_some_and(|&c| c.into().is_ascii_lowercase());
     let mut first = Vec::with_capacity(chars.len() + 4);
     let mut i = 0;
     while i < chars.len() {
-        let starts_word = chars[i] != '_'
-            && chars.get(i + 1).is_some_and(char::is_ascii_uppercase)
-            && chars.get(i + 2).is_some_and(char::is_ascii_lowercase);
+        let starts_word =
+            chars[i] != underscore && upper(chars.get(i + 1)) && lower(chars.get(i + 2));
         if starts_word {
             let mut end = i + 3;
-            while chars.get(end).is_some_and(char::is_ascii_lowercase) {
+            while lower(chars.get(end)) {
                 end += 1;
             }
             first.push(chars[i]);
-            first.push('_');
+            first.push(underscore);
             first.extend_from_slice(&chars[i + 1..end]);
             i = end;
         } else {
@@ -122,16 +133,23 @@ pub fn reference_snake_case(text: &str) -> String {
         }
     }
     let mut out = String::with_capacity(first.len() + 4);
-    let mut i = 0;
-    while i < first.len() {
-        let c = first[i];
-        if c.is_ascii_lowercase() && first.get(i + 1).is_some_and(char::is_ascii_uppercase) {
-            out.push(c);
-            out.push('_');
-            out.extend(first[i + 1].to_lowercase());
-            i += 2;
+    let push_lowercase = |out: &mut String, c: char| {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
         } else {
             out.extend(c.to_lowercase());
+        }
+    };
+    let mut i = 0;
+    while i < first.len() {
+        let c: char = first[i].into();
+        if c.is_ascii_lowercase() && upper(first.get(i + 1)) {
+            out.push(c);
+            out.push('_');
+            push_lowercase(&mut out, first[i + 1].into());
+            i += 2;
+        } else {
+            push_lowercase(&mut out, c);
             i += 1;
         }
     }
@@ -194,13 +212,21 @@ pub fn escape_class_name(name: &str) -> String {
 /// never pushed off its own name).
 #[derive(Default)]
 pub struct NameAllocator {
-    taken: HashSet<String>,
-    pending: HashMap<String, usize>,
+    taken: FastSet<String>,
+    pending: FastMap<String, usize>,
 }
 
 impl NameAllocator {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An allocator for about `names` names, sized once rather than grown.
+    pub fn with_capacity(names: usize) -> Self {
+        NameAllocator {
+            taken: FastSet::with_capacity_and_hasher(names, Default::default()),
+            pending: FastMap::with_capacity_and_hasher(names, Default::default()),
+        }
     }
 
     /// Marks a name as unavailable, for builtins and keywords.
@@ -231,19 +257,21 @@ impl NameAllocator {
     /// Every name of the group must have been announced with [`NameAllocator::expect`]
     /// if other groups were, so that announcements stay balanced.
     pub fn claim_group(&mut self, base: &str, suffixes: &[&str]) -> String {
+        // One buffer for every `base + suffix` looked up, rather than a `format!` each.
+        let mut buffer = String::with_capacity(base.len() + 24);
         for suffix in suffixes {
-            self.unexpect(&format!("{base}{suffix}"));
+            self.unexpect(joined(&mut buffer, base, suffix));
         }
         let mut base = base.to_owned();
         let natural_is_free = suffixes
             .iter()
-            .all(|suffix| !self.taken.contains(&format!("{base}{suffix}")));
+            .all(|suffix| !self.taken.contains(joined(&mut buffer, &base, suffix)));
         if !natural_is_free {
             loop {
                 base.push('_');
                 let free = suffixes.iter().all(|suffix| {
-                    let name = format!("{base}{suffix}");
-                    !self.taken.contains(&name) && !self.pending.contains_key(&name)
+                    let name = joined(&mut buffer, &base, suffix);
+                    !self.taken.contains(name) && !self.pending.contains_key(name)
                 });
                 if free {
                     break;
@@ -256,10 +284,30 @@ impl NameAllocator {
         base
     }
 
-    /// Claims one name, or the nearest free one with trailing underscores.
+    /// Claims one name, or the nearest free one with trailing underscores: the group of
+    /// one, without the group's `format!`s, since this runs several times per RPC.
     pub fn claim(&mut self, name: &str) -> String {
-        self.claim_group(name, &[""])
+        self.unexpect(name);
+        let mut chosen = name.to_owned();
+        if self.taken.contains(name) {
+            loop {
+                chosen.push('_');
+                if !self.taken.contains(&chosen) && !self.pending.contains_key(&chosen) {
+                    break;
+                }
+            }
+        }
+        self.taken.insert(chosen.clone());
+        chosen
     }
+}
+
+/// `base + suffix`, in `buffer`.
+fn joined<'b>(buffer: &'b mut String, base: &str, suffix: &str) -> &'b str {
+    buffer.clear();
+    buffer.push_str(base);
+    buffer.push_str(suffix);
+    buffer
 }
 
 #[cfg(test)]

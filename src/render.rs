@@ -2,10 +2,12 @@
 //! `templates/`; this module feeds them, computing only what depends on line width
 //! (through [`crate::layout`]) and the blank lines between classes.
 
+use std::fmt;
+
 use askama::Template;
 
 use crate::imports;
-use crate::layout::{TypeExpr, class_header, decorator_call, desc_lookup, write_expr};
+use crate::layout::{TypeExpr, class_header, decorator_call, desc_lookup, pad, write_expr};
 use crate::model::{CodecConstants, FileModel, MethodModel, ServiceModel, Symbols};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -14,6 +16,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[template(path = "module.py.j2", escape = "none")]
 struct ModuleTemplate<'a> {
     m: &'a FileModel,
+    rpc: &'a RpcSymbols<'a>,
     version: &'a str,
     imports: String,
     method_infos: Vec<(&'a ServiceModel, &'a MethodModel)>,
@@ -23,6 +26,7 @@ struct ModuleTemplate<'a> {
 #[template(path = "protocol.py.j2", escape = "none")]
 struct ProtocolTemplate<'a> {
     sym: &'a Symbols,
+    rpc: &'a RpcSymbols<'a>,
     class_header: String,
     doc: String,
     methods: Vec<ProtocolMethod<'a>>,
@@ -34,10 +38,10 @@ struct ProtocolMethod<'a> {
     m: &'a MethodModel,
     sep: &'static str,
     def_kw: &'static str,
-    request: String,
-    ctx: String,
-    returns: String,
-    doc: String,
+    request: Annotation<'a>,
+    ctx: Annotation<'a>,
+    returns: Annotation<'a>,
+    doc: Docstring<'a>,
 }
 
 #[derive(Template)]
@@ -45,6 +49,7 @@ struct ProtocolMethod<'a> {
 struct AsgiAppTemplate<'a> {
     svc: &'a ServiceModel,
     sym: &'a Symbols,
+    rpc: &'a RpcSymbols<'a>,
     class_header: String,
     service_param: String,
     default_codecs: &'a str,
@@ -55,6 +60,7 @@ struct AsgiAppTemplate<'a> {
 struct WsgiAppTemplate<'a> {
     svc: &'a ServiceModel,
     sym: &'a Symbols,
+    rpc: &'a RpcSymbols<'a>,
     class_header: String,
     service_param: String,
     default_codecs: &'a str,
@@ -64,6 +70,7 @@ struct WsgiAppTemplate<'a> {
 #[template(path = "client.py.j2", escape = "none")]
 struct ClientTemplate<'a> {
     sym: &'a Symbols,
+    rpc: &'a RpcSymbols<'a>,
     deprecation: String,
     class_header: String,
     doc: String,
@@ -80,10 +87,112 @@ struct ClientMethod<'a> {
     deprecation: String,
     def_kw: &'static str,
     await_kw: &'static str,
-    request: String,
-    returns: String,
-    doc: String,
+    request: Annotation<'a>,
+    returns: Annotation<'a>,
+    doc: Docstring<'a>,
 }
+
+/// The runtime symbols the templates print once per RPC, looked up once per module
+/// rather than at every use (a hash lookup each, a dozen per RPC). Each is empty when no
+/// RPC prints it, as then it is not imported.
+struct RpcSymbols<'a> {
+    method_info: &'a str,
+    idempotency_level: &'a str,
+    stream_type: &'a str,
+    connect_error: &'a str,
+    code: &'a str,
+    headers: &'a str,
+    mapping: &'a str,
+    endpoint: &'a str,
+    endpoint_sync: &'a str,
+}
+
+impl<'a> RpcSymbols<'a> {
+    fn new(m: &'a FileModel) -> Self {
+        let rpcs = m.services.iter().any(|s| !s.methods.is_empty());
+        let n = |name: &str, printed: bool| if rpcs && printed { m.sym.n(name) } else { "" };
+        RpcSymbols {
+            method_info: n("MethodInfo", true),
+            idempotency_level: n("IdempotencyLevel", true),
+            stream_type: n("StreamType", true),
+            connect_error: n("ConnectError", true),
+            code: n("Code", true),
+            headers: n("Headers", true),
+            mapping: n("Mapping", true),
+            endpoint: n("Endpoint", m.gen_async),
+            endpoint_sync: n("EndpointSync", m.gen_sync),
+        }
+    }
+}
+
+/// A parameter or return annotation of an RPC method, laid out by [`write_expr`] when the
+/// template prints it. Each RPC has several, so they are written straight into the module
+/// rather than built as strings first.
+struct Annotation<'a> {
+    indent: usize,
+    prefix: &'static str,
+    expr: TypeExpr<'a>,
+    suffix: &'static str,
+}
+
+// askama prints a value that is `FastWritable` by writing into the template's output
+// directly; a value that is only `Display` goes through `format_args!` twice (once more
+// for escaping), a tenth of rendering for these. askama still requires `Display`.
+impl askama::FastWritable for Annotation<'_> {
+    fn write_into(&self, dest: &mut dyn fmt::Write, _: &dyn askama::Values) -> askama::Result<()> {
+        Ok(write_expr(
+            dest,
+            self.indent,
+            self.prefix,
+            &self.expr,
+            self.suffix,
+        )?)
+    }
+}
+
+impl fmt::Display for Annotation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_expr(f, self.indent, self.prefix, &self.expr, self.suffix)
+    }
+}
+
+fn annotation<'a>(
+    indent: usize,
+    prefix: &'static str,
+    expr: TypeExpr<'a>,
+    suffix: &'static str,
+) -> Annotation<'a> {
+    Annotation {
+        indent,
+        prefix,
+        expr,
+        suffix,
+    }
+}
+
+/// An RPC method's docstring block at `indent`, with the opening and closing quotes on
+/// their own lines (the layout the reference uses and `ruff format` keeps); nothing when
+/// there is no comment. Printed by the template like [`Annotation`].
+struct Docstring<'a> {
+    indent: usize,
+    body: &'a [String],
+}
+
+impl askama::FastWritable for Docstring<'_> {
+    fn write_into(&self, dest: &mut dyn fmt::Write, _: &dyn askama::Values) -> askama::Result<()> {
+        Ok(write_docstring(dest, self.indent, self.body)?)
+    }
+}
+
+impl fmt::Display for Docstring<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_docstring(f, self.indent, self.body)
+    }
+}
+
+/// Bytes of output per RPC and per service, roughly, to size the module's buffer once.
+const BYTES_PER_RPC: usize = 2560;
+const BYTES_PER_SERVICE: usize = 8192;
 
 /// Renders the whole `_connect.py` module.
 pub fn render_file(m: &FileModel) -> Result<String, askama::Error> {
@@ -92,8 +201,13 @@ pub fn render_file(m: &FileModel) -> Result<String, askama::Error> {
     } else {
         "TYPE_CHECKING"
     };
-    let head = ModuleTemplate {
+    let rpcs: usize = m.services.iter().map(|s| s.methods.len()).sum();
+    let mut out =
+        String::with_capacity(4096 + rpcs * BYTES_PER_RPC + m.services.len() * BYTES_PER_SERVICE);
+    let rpc = RpcSymbols::new(m);
+    ModuleTemplate {
         m,
+        rpc: &rpc,
         version: VERSION,
         imports: imports::render(&m.imports, type_checking)
             .trim_end()
@@ -104,35 +218,42 @@ pub fn render_file(m: &FileModel) -> Result<String, askama::Error> {
             .flat_map(|s| s.methods.iter().map(move |meth| (s, meth)))
             .collect(),
     }
-    .render()?;
-    let mut out = head;
+    .render_into(&mut out)?;
     for svc in &m.services {
         if m.gen_async {
-            push_class(&mut out, &protocol(m, svc, true).render()?);
-            push_class(&mut out, &asgi_app(m, svc).render()?);
-            push_class(&mut out, &client(m, svc, true).render()?);
+            push_class(&mut out, &protocol(m, &rpc, svc, true))?;
+            push_class(&mut out, &asgi_app(m, &rpc, svc))?;
+            push_class(&mut out, &client(m, &rpc, svc, true))?;
         }
         if m.gen_sync {
-            push_class(&mut out, &protocol(m, svc, false).render()?);
-            push_class(&mut out, &wsgi_app(m, svc).render()?);
-            push_class(&mut out, &client(m, svc, false).render()?);
+            push_class(&mut out, &protocol(m, &rpc, svc, false))?;
+            push_class(&mut out, &wsgi_app(m, &rpc, svc))?;
+            push_class(&mut out, &client(m, &rpc, svc, false))?;
         }
     }
     Ok(out)
 }
 
-/// Top-level classes are separated by two blank lines; the file ends in one newline.
-fn push_class(out: &mut String, class: &str) {
+/// Renders a class at the end of `out`. Top-level classes are separated by two blank
+/// lines; the file ends in one newline. Rendering in place, rather than into a string of
+/// its own, spares copying every class once more.
+fn push_class(out: &mut String, class: &impl Template) -> Result<(), askama::Error> {
     while out.ends_with('\n') {
         out.pop();
     }
     out.push_str("\n\n\n");
-    out.push_str(class.trim_end_matches('\n'));
+    let start = out.len();
+    class.render_into(out)?;
+    while out.len() > start && out.ends_with('\n') {
+        out.pop();
+    }
     out.push('\n');
+    Ok(())
 }
 
 fn protocol<'a>(
     m: &'a FileModel,
+    rpc: &'a RpcSymbols<'a>,
     svc: &'a ServiceModel,
     asynchronous: bool,
 ) -> ProtocolTemplate<'a> {
@@ -155,14 +276,18 @@ fn protocol<'a>(
             } else {
                 "def"
             },
-            request: lines(8, "request: ", &meth.request_type(sym, asynchronous), ","),
-            ctx: lines(8, "ctx: ", &meth.context_type(sym), ","),
-            returns: lines(4, ") -> ", &meth.response_type(sym, asynchronous), ":"),
-            doc: docstring(8, &meth.doc),
+            request: annotation(8, "request: ", meth.request_type(sym, asynchronous), ","),
+            ctx: annotation(8, "ctx: ", meth.context_type(sym), ","),
+            returns: annotation(4, ") -> ", meth.response_type(sym, asynchronous), ":"),
+            doc: Docstring {
+                indent: 8,
+                body: &meth.doc,
+            },
         })
         .collect();
     ProtocolTemplate {
         sym,
+        rpc,
         class_header: class_header(name, &TypeExpr::name(sym.n("Protocol"))),
         desc_sep: blank_line_unless(methods.is_empty() && doc.is_empty()),
         doc,
@@ -176,7 +301,9 @@ fn protocol<'a>(
 
 /// The application's `service` parameter, which can outgrow a line with the class name.
 fn service_param(expr: TypeExpr) -> String {
-    lines(8, "service: ", &expr, ",")
+    let mut out = String::new();
+    let _ = write_expr(&mut out, 8, "service: ", &expr, ",");
+    out
 }
 
 fn default_codecs(m: &FileModel) -> &str {
@@ -185,7 +312,11 @@ fn default_codecs(m: &FileModel) -> &str {
         .map_or("None", |c| c.default_codecs.as_str())
 }
 
-fn asgi_app<'a>(m: &'a FileModel, svc: &'a ServiceModel) -> AsgiAppTemplate<'a> {
+fn asgi_app<'a>(
+    m: &'a FileModel,
+    rpc: &'a RpcSymbols<'a>,
+    svc: &'a ServiceModel,
+) -> AsgiAppTemplate<'a> {
     let sym = &m.sym;
     let base = TypeExpr::generic(
         sym.n("ConnectASGIApplication"),
@@ -198,17 +329,23 @@ fn asgi_app<'a>(m: &'a FileModel, svc: &'a ServiceModel) -> AsgiAppTemplate<'a> 
     AsgiAppTemplate {
         svc,
         sym,
+        rpc,
         class_header: class_header(&svc.asgi_app, &base),
         service_param: service_param(service),
         default_codecs: default_codecs(m),
     }
 }
 
-fn wsgi_app<'a>(m: &'a FileModel, svc: &'a ServiceModel) -> WsgiAppTemplate<'a> {
+fn wsgi_app<'a>(
+    m: &'a FileModel,
+    rpc: &'a RpcSymbols<'a>,
+    svc: &'a ServiceModel,
+) -> WsgiAppTemplate<'a> {
     let sym = &m.sym;
     WsgiAppTemplate {
         svc,
         sym,
+        rpc,
         class_header: class_header(
             &svc.wsgi_app,
             &TypeExpr::name(sym.n("ConnectWSGIApplication")),
@@ -218,18 +355,19 @@ fn wsgi_app<'a>(m: &'a FileModel, svc: &'a ServiceModel) -> WsgiAppTemplate<'a> 
     }
 }
 
-fn client<'a>(m: &'a FileModel, svc: &'a ServiceModel, asynchronous: bool) -> ClientTemplate<'a> {
+fn client<'a>(
+    m: &'a FileModel,
+    rpc: &'a RpcSymbols<'a>,
+    svc: &'a ServiceModel,
+    asynchronous: bool,
+) -> ClientTemplate<'a> {
     let sym = &m.sym;
-    let deprecated = |indent: usize, what: &str, deprecated: bool| {
-        if deprecated {
-            decorator_call(
-                indent,
-                sym.n("deprecated"),
-                &format!("{what} is deprecated."),
-            )
-        } else {
-            String::new()
-        }
+    let deprecated = |indent: usize, what: &str| {
+        decorator_call(
+            indent,
+            sym.n("deprecated"),
+            &format!("{what} is deprecated."),
+        )
     };
     let (name, base) = if asynchronous {
         (&svc.client, sym.n("ConnectClient"))
@@ -245,11 +383,11 @@ fn client<'a>(m: &'a FileModel, svc: &'a ServiceModel, asynchronous: bool) -> Cl
         .map(|(i, meth)| ClientMethod {
             m: meth,
             sep: blank_line_unless(i == 0 && doc.is_empty() && google_codecs.is_none()),
-            deprecation: deprecated(
-                4,
-                &format!("The RPC {}.{}", svc.full_name, meth.proto_name),
-                meth.deprecated,
-            ),
+            deprecation: if meth.deprecated {
+                deprecated(4, &format!("The RPC {}.{}", svc.full_name, meth.proto_name))
+            } else {
+                String::new()
+            },
             def_kw: if asynchronous && meth.is_coroutine() {
                 "async def"
             } else {
@@ -260,14 +398,22 @@ fn client<'a>(m: &'a FileModel, svc: &'a ServiceModel, asynchronous: bool) -> Cl
             } else {
                 ""
             },
-            request: lines(8, "request: ", &meth.request_type(sym, asynchronous), ","),
-            returns: lines(4, ") -> ", &meth.response_type(sym, asynchronous), ":"),
-            doc: docstring(8, &meth.doc),
+            request: annotation(8, "request: ", meth.request_type(sym, asynchronous), ","),
+            returns: annotation(4, ") -> ", meth.response_type(sym, asynchronous), ":"),
+            doc: Docstring {
+                indent: 8,
+                body: &meth.doc,
+            },
         })
         .collect();
     ClientTemplate {
         sym,
-        deprecation: deprecated(0, &format!("The service {}", svc.full_name), svc.deprecated),
+        rpc,
+        deprecation: if svc.deprecated {
+            deprecated(0, &format!("The service {}", svc.full_name))
+        } else {
+            String::new()
+        },
         class_header: class_header(name, &TypeExpr::name(base)),
         init_sep: blank_line_unless(doc.is_empty()),
         doc,
@@ -295,31 +441,32 @@ fn blank_line_unless(first: bool) -> &'static str {
 
 /// A class docstring, without the final newline: the class templates add line breaks.
 fn class_docstring(body: &[String]) -> String {
-    docstring(4, body).trim_end_matches('\n').to_owned()
-}
-
-fn lines(indent: usize, prefix: &str, expr: &TypeExpr, suffix: &str) -> String {
     let mut out = String::new();
-    write_expr(&mut out, indent, prefix, expr, suffix);
+    let _ = write_docstring(&mut out, 4, body);
+    out.truncate(out.trim_end_matches('\n').len());
     out
 }
 
 /// A docstring block at `indent`, with the opening and closing quotes on their own lines
-/// (the layout the reference uses and `ruff format` keeps); empty when there is no comment.
-fn docstring(indent: usize, body: &[String]) -> String {
+/// (the layout the reference uses and `ruff format` keeps); nothing when there is no
+/// comment.
+fn write_docstring<W: fmt::Write + ?Sized>(
+    out: &mut W,
+    indent: usize,
+    body: &[String],
+) -> fmt::Result {
     if body.is_empty() {
-        return String::new();
+        return Ok(());
     }
-    let pad = " ".repeat(indent);
-    let mut out = format!("{pad}\"\"\"\n");
+    pad(out, indent)?;
+    out.write_str("\"\"\"\n")?;
     for line in body {
         if !line.is_empty() {
-            out.push_str(&pad);
-            out.push_str(line);
+            pad(out, indent)?;
+            out.write_str(line)?;
         }
-        out.push('\n');
+        out.write_char('\n')?;
     }
-    out.push_str(&pad);
-    out.push_str("\"\"\"\n");
-    out
+    pad(out, indent)?;
+    out.write_str("\"\"\"\n")
 }
