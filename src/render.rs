@@ -51,7 +51,7 @@ struct AsgiAppTemplate<'a> {
     sym: &'a Symbols,
     rpc: &'a RpcSymbols<'a>,
     class_header: String,
-    service_param: String,
+    service_param: Annotation<'a>,
     default_codecs: &'a str,
 }
 
@@ -62,7 +62,7 @@ struct WsgiAppTemplate<'a> {
     sym: &'a Symbols,
     rpc: &'a RpcSymbols<'a>,
     class_header: String,
-    service_param: String,
+    service_param: Annotation<'a>,
     default_codecs: &'a str,
 }
 
@@ -300,10 +300,8 @@ fn protocol<'a>(
 }
 
 /// The application's `service` parameter, which can outgrow a line with the class name.
-fn service_param(expr: TypeExpr) -> String {
-    let mut out = String::new();
-    let _ = write_expr(&mut out, 8, "service: ", &expr, ",");
-    out
+fn service_param(expr: TypeExpr) -> Annotation {
+    annotation(8, "service: ", expr, ",")
 }
 
 fn default_codecs(m: &FileModel) -> &str {
