@@ -114,26 +114,40 @@ pub fn write_expr<W: Write + ?Sized>(
     expr: &TypeExpr,
     suffix: &str,
 ) -> fmt::Result {
+    write_labeled_expr(out, indent, "", prefix, expr, suffix)
+}
+
+/// [`write_expr`] with the prefix in two parts, `{label}{prefix}`: a declaration's name
+/// and its `: `, without building the joined string for every RPC.
+pub fn write_labeled_expr<W: Write + ?Sized>(
+    out: &mut W,
+    indent: usize,
+    label: &str,
+    prefix: &str,
+    expr: &TypeExpr,
+    suffix: &str,
+) -> fmt::Result {
     // Counting characters is the slow part, and needed only when the bytes do not fit.
-    let fits = indent + prefix.len() + expr.flat_len() + suffix.len() <= LINE_LIMIT
-        || indent + width(prefix) + expr.flat_width() + width(suffix) <= LINE_LIMIT;
+    let fits = indent + label.len() + prefix.len() + expr.flat_len() + suffix.len() <= LINE_LIMIT
+        || indent + width(label) + width(prefix) + expr.flat_width() + width(suffix) <= LINE_LIMIT;
     match expr {
         TypeExpr::Union(parts) if !fits => {
             let last = parts.len() - 1;
             for (i, part) in parts.iter().enumerate() {
-                let part_prefix = if i == 0 { prefix } else { "| " };
+                let (part_label, part_prefix) = if i == 0 { (label, prefix) } else { ("", "| ") };
                 let part_suffix = if i == last { suffix } else { "" };
-                write_expr(out, indent, part_prefix, part, part_suffix)?;
+                write_labeled_expr(out, indent, part_label, part_prefix, part, part_suffix)?;
             }
             Ok(())
         }
         TypeExpr::Generic(origin, args) if !fits => {
-            let head = format!("{prefix}{origin}[");
+            let head = format!("{label}{prefix}{origin}[");
             write_hugged(out, indent, &head, args, &format!("]{suffix}"))
         }
         // It fits, or it is an atom, which cannot be split: the formatter leaves it long.
         _ => {
             pad(out, indent)?;
+            out.write_str(label)?;
             out.write_str(prefix)?;
             expr.write_flat(out)?;
             out.write_str(suffix)?;
@@ -309,6 +323,25 @@ mod tests {
         assert_eq!(
             out,
             "        ctx: RequestContext[\n            AVeryLongRequestMessageNameThatGoesOn,\n            AVeryLongResponseMessageNameThatGoesOn,\n        ],\n"
+        );
+    }
+
+    #[test]
+    fn a_label_counts_as_part_of_the_prefix() {
+        let expr = TypeExpr::generic(
+            "MethodInfo",
+            vec![
+                TypeExpr::name("AVeryLongRequestMessageName"),
+                TypeExpr::name("AVeryLongResponseMessageName"),
+            ],
+        );
+        let label = "a_service_with_a_long_name_say";
+        let labeled = lines(|o| write_labeled_expr(o, 8, label, ": ", &expr, ""));
+        let joined = lines(|o| write_expr(o, 8, &format!("{label}: "), &expr, ""));
+        assert_eq!(labeled, joined);
+        assert_eq!(
+            labeled,
+            "        a_service_with_a_long_name_say: MethodInfo[\n            AVeryLongRequestMessageName, AVeryLongResponseMessageName\n        ]\n"
         );
     }
 

@@ -2,11 +2,12 @@
 //! generated module resolved, so the templates only print.
 //!
 //! Names are allocated in a fixed order, which is what makes them deterministic:
-//! service classes, then method names, then module constants, then imported message
+//! service classes, then method names, then module-level names (constants, the
+//! `MethodInfo` holder and each RPC's attribute on it), then imported message
 //! types (in order of first use), then the runtime's own symbols. Whatever comes later
 //! yields: an imported name that would collide gets an alias (`Item as Item_`).
 
-use heck::ToShoutySnakeCase;
+use heck::ToSnakeCase;
 
 use crate::comments::Comments;
 use crate::fast_hash::FastMap;
@@ -78,6 +79,11 @@ pub struct FileModel {
     pub sym: Symbols,
     /// Local names of the google flavor's shared codec and compression instances.
     pub codecs: Option<CodecConstants>,
+    /// The names of the lazy `MethodInfo` holder, when the module has RPCs.
+    pub method_infos: Option<MethodInfoNames>,
+    /// Each message class the RPCs use, as its local expression (`Item_`,
+    /// `Outer.Inner`), once, in order of first use.
+    pub message_classes: Vec<String>,
     /// The py flavor's local name for the file's message module, for `desc()`.
     pub desc_module: Option<String>,
     pub services: Vec<ServiceModel>,
@@ -87,6 +93,23 @@ pub struct CodecConstants {
     pub default_codecs: String,
     pub proto_binary_codec: String,
     pub gzip_compression: String,
+}
+
+/// Each RPC's `MethodInfo` lives on one module-level object and is built the first time
+/// it is read: building them all at import costs about a microsecond per RPC, which
+/// made a large module import slower than the reference's, which builds them per call.
+pub struct MethodInfoNames {
+    /// The class: an attribute per RPC, typed, and a `__getattr__` that builds it.
+    pub class: String,
+    /// Its single instance, which the clients and applications read.
+    pub instance: String,
+    /// The table `__getattr__` builds from, attribute name to the `MethodInfo` fields,
+    /// all constants (message classes and enum members by name): cheap to load at
+    /// import, where a table of the classes themselves costs nearly as much as building
+    /// the `MethodInfo`s.
+    pub specs: String,
+    /// The cached function that maps those names to the message classes.
+    pub message_classes: String,
 }
 
 pub struct ServiceModel {
@@ -113,8 +136,8 @@ pub struct MethodModel {
     pub idempotency: &'static str,
     pub deprecated: bool,
     pub doc: Vec<String>,
-    /// The module-level `MethodInfo` built once for this RPC.
-    pub info_const: String,
+    /// The attribute of the module's `MethodInfo` holder that holds this RPC's.
+    pub info_attr: String,
 }
 
 impl MethodModel {
@@ -166,6 +189,18 @@ const RUNTIME_SYMBOLS: &[RuntimeSymbol] = &[
         module: "typing",
         runtime: true,
         needed: |_| true,
+    },
+    RuntimeSymbol {
+        name: "cache",
+        module: "functools",
+        runtime: true,
+        needed: |n| n.methods,
+    },
+    RuntimeSymbol {
+        name: "Any",
+        module: "typing",
+        runtime: true,
+        needed: |n| n.methods,
     },
     RuntimeSymbol {
         name: "ConnectClient",
@@ -353,7 +388,8 @@ const RUNTIME_SYMBOLS: &[RuntimeSymbol] = &[
         runtime: false,
         needed: |n| n.google && n.gen_sync,
     },
-    // Last, so that only an actual `if TYPE_CHECKING:` block needs it.
+    // Last, so that only an actual `if TYPE_CHECKING:` block needs it: one of imports,
+    // or the `MethodInfo` holder's declarations.
     RuntimeSymbol {
         name: "TYPE_CHECKING",
         module: "typing",
@@ -430,7 +466,7 @@ pub fn build(
         .map_err(|e| ModelError(format!("malformed source_code_info: {e}")))?;
 
     // Keywords and builtins, six classes per service, two names per RPC (its method,
-    // reserved, and its `MethodInfo`), and the imports.
+    // reserved, and its `MethodInfo` attribute), and the imports.
     let rpcs: usize = file.service.iter().map(|s| s.method.len()).sum();
     let mut module_names = NameAllocator::with_capacity(
         HARD_KEYWORDS.len() + USED_BUILTINS.len() + 6 * file.service.len() + 2 * rpcs + 64,
@@ -493,7 +529,7 @@ pub fn build(
                 },
                 deprecated: options.and_then(|o| o.deprecated).unwrap_or(false),
                 doc: comments.method(service_index, method_index),
-                info_const: String::new(),
+                info_attr: String::new(),
             });
         }
         services.push(ServiceModel {
@@ -519,23 +555,31 @@ pub fn build(
         module_names.reserve(&method.name);
     }
 
-    // 3. Module constants.
+    // 3. Module-level names. The `MethodInfo` attributes are class attributes, but they
+    // are claimed here too: inside the holder's class body an attribute would shadow a
+    // module-level name of the same spelling in the annotations that follow it.
     let codecs = (flavor == Flavor::Google).then(|| CodecConstants {
         default_codecs: module_names.claim("_DEFAULT_CODECS"),
         proto_binary_codec: module_names.claim("_PROTO_BINARY_CODEC"),
         gzip_compression: module_names.claim("_GZIP_COMPRESSION"),
     });
+    let method_infos = (rpcs > 0).then(|| MethodInfoNames {
+        class: module_names.claim("_MethodInfos"),
+        instance: module_names.claim("_METHOD_INFOS"),
+        specs: module_names.claim("_METHOD_SPECS"),
+        message_classes: module_names.claim("_message_classes"),
+    });
     for (service, base) in services.iter_mut().zip(&service_bases) {
-        let service_shouty = base.to_shouty_snake_case();
+        // `{service}_{method}`: the base and the method name never start with `_` or a
+        // digit (`escape_public_identifier`), so this is a public attribute name.
+        let service_snake = base.to_snake_case();
         let mut wanted = String::new();
         for method in &mut service.methods {
-            // `_{SERVICE}_{METHOD}`
             wanted.clear();
+            wanted.push_str(&service_snake);
             wanted.push('_');
-            wanted.push_str(&service_shouty);
-            wanted.push('_');
-            wanted.extend(method.name.chars().map(|c| c.to_ascii_uppercase()));
-            method.info_const = module_names.claim(&wanted);
+            wanted.push_str(&method.name);
+            method.info_attr = module_names.claim(&wanted);
         }
     }
 
@@ -545,6 +589,7 @@ pub fn build(
     // The expression of each proto type once resolved: RPCs reuse a few types many times,
     // and resolving one builds its module paths.
     let mut resolved: FastMap<String, String> = FastMap::default();
+    let mut message_classes = Vec::new();
     let mut modules = FastMap::default();
     for method in services.iter_mut().flat_map(|s| s.methods.iter_mut()) {
         for type_name in [&mut method.input, &mut method.output] {
@@ -576,6 +621,7 @@ pub fn build(
                 expr.push('.');
                 expr.push_str(part);
             }
+            message_classes.push(expr.clone());
             resolved.insert(std::mem::replace(type_name, expr.clone()), expr);
         }
     }
@@ -619,7 +665,7 @@ pub fn build(
     };
     let mut local = FastMap::default();
     for symbol in RUNTIME_SYMBOLS.iter().filter(|s| (s.needed)(&needs)) {
-        if symbol.name == "TYPE_CHECKING" && imports.iter().all(|i| i.runtime) {
+        if symbol.name == "TYPE_CHECKING" && imports.iter().all(|i| i.runtime) && !needs.methods {
             continue;
         }
         let name = module_names.claim(symbol.name);
@@ -642,6 +688,8 @@ pub fn build(
         imports,
         sym: Symbols { local },
         codecs,
+        method_infos,
+        message_classes,
         desc_module,
         services,
     })

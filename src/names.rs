@@ -42,14 +42,17 @@ pub const RESERVED_MEMBERS: &[&str] = &[
 /// class with one of these names would shadow it (`class str(Protocol)` breaks every
 /// `-> str` annotation below it).
 pub const USED_BUILTINS: &[&str] = &[
+    "AttributeError",
     "bool",
     "classmethod",
+    "dict",
     "int",
     "next",
     "object",
     "property",
     "str",
     "super",
+    "type",
 ];
 
 /// Classes generated for each service, as suffixes of the service's base name.

@@ -7,8 +7,10 @@ use std::fmt;
 use askama::Template;
 
 use crate::imports;
-use crate::layout::{TypeExpr, class_header, decorator_call, desc_lookup, pad, write_expr};
-use crate::model::{CodecConstants, FileModel, MethodModel, ServiceModel, Symbols};
+use crate::layout::{TypeExpr, class_header, decorator_call, desc_lookup, pad, write_labeled_expr};
+use crate::model::{
+    CodecConstants, FileModel, MethodInfoNames, MethodModel, ServiceModel, Symbols,
+};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -19,7 +21,21 @@ struct ModuleTemplate<'a> {
     rpc: &'a RpcSymbols<'a>,
     version: &'a str,
     imports: String,
-    method_infos: Vec<(&'a ServiceModel, &'a MethodModel)>,
+    method_infos: Option<MethodInfosBlock<'a>>,
+}
+
+/// The lazy `MethodInfo` holder: its class with one typed attribute per RPC, its
+/// instance, the table its `__getattr__` builds from, and the function that looks up the
+/// message classes that table names.
+struct MethodInfosBlock<'a> {
+    names: &'a MethodInfoNames,
+    any: &'a str,
+    type_checking: &'a str,
+    cache: &'a str,
+    /// `{attr}: MethodInfo[Input, Output]`, one per RPC.
+    attributes: Vec<Annotation<'a>>,
+    rpcs: Vec<(&'a ServiceModel, &'a MethodModel)>,
+    message_classes: &'a [String],
 }
 
 #[derive(Template)]
@@ -96,6 +112,8 @@ struct ClientMethod<'a> {
 /// rather than at every use (a hash lookup each, a dozen per RPC). Each is empty when no
 /// RPC prints it, as then it is not imported.
 struct RpcSymbols<'a> {
+    /// The module's `MethodInfo` holder (not a runtime symbol, but printed per RPC too).
+    method_infos: &'a str,
     method_info: &'a str,
     idempotency_level: &'a str,
     stream_type: &'a str,
@@ -112,6 +130,7 @@ impl<'a> RpcSymbols<'a> {
         let rpcs = m.services.iter().any(|s| !s.methods.is_empty());
         let n = |name: &str, printed: bool| if rpcs && printed { m.sym.n(name) } else { "" };
         RpcSymbols {
+            method_infos: m.method_infos.as_ref().map_or("", |n| n.instance.as_str()),
             method_info: n("MethodInfo", true),
             idempotency_level: n("IdempotencyLevel", true),
             stream_type: n("StreamType", true),
@@ -130,6 +149,8 @@ impl<'a> RpcSymbols<'a> {
 /// rather than built as strings first.
 struct Annotation<'a> {
     indent: usize,
+    /// Written before `prefix`: a declared name, when the annotation declares one.
+    label: &'a str,
     prefix: &'static str,
     expr: TypeExpr<'a>,
     suffix: &'static str,
@@ -140,9 +161,10 @@ struct Annotation<'a> {
 // for escaping), a tenth of rendering for these. askama still requires `Display`.
 impl askama::FastWritable for Annotation<'_> {
     fn write_into(&self, dest: &mut dyn fmt::Write, _: &dyn askama::Values) -> askama::Result<()> {
-        Ok(write_expr(
+        Ok(write_labeled_expr(
             dest,
             self.indent,
+            self.label,
             self.prefix,
             &self.expr,
             self.suffix,
@@ -152,7 +174,14 @@ impl askama::FastWritable for Annotation<'_> {
 
 impl fmt::Display for Annotation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_expr(f, self.indent, self.prefix, &self.expr, self.suffix)
+        write_labeled_expr(
+            f,
+            self.indent,
+            self.label,
+            self.prefix,
+            &self.expr,
+            self.suffix,
+        )
     }
 }
 
@@ -164,6 +193,7 @@ fn annotation<'a>(
 ) -> Annotation<'a> {
     Annotation {
         indent,
+        label: "",
         prefix,
         expr,
         suffix,
@@ -212,11 +242,7 @@ pub fn render_file(m: &FileModel) -> Result<String, askama::Error> {
         imports: imports::render(&m.imports, type_checking)
             .trim_end()
             .to_owned(),
-        method_infos: m
-            .services
-            .iter()
-            .flat_map(|s| s.methods.iter().map(move |meth| (s, meth)))
-            .collect(),
+        method_infos: method_infos_block(m, &rpc),
     }
     .render_into(&mut out)?;
     for svc in &m.services {
@@ -232,6 +258,38 @@ pub fn render_file(m: &FileModel) -> Result<String, askama::Error> {
         }
     }
     Ok(out)
+}
+
+fn method_infos_block<'a>(m: &'a FileModel, rpc: &RpcSymbols<'a>) -> Option<MethodInfosBlock<'a>> {
+    let names = m.method_infos.as_ref()?;
+    let any = m.sym.n("Any");
+    let rpcs: Vec<(&ServiceModel, &MethodModel)> = m
+        .services
+        .iter()
+        .flat_map(|s| s.methods.iter().map(move |meth| (s, meth)))
+        .collect();
+    let attributes = rpcs
+        .iter()
+        .map(|(_, meth)| Annotation {
+            indent: 8,
+            label: &meth.info_attr,
+            prefix: ": ",
+            expr: TypeExpr::generic(
+                rpc.method_info,
+                vec![TypeExpr::name(&meth.input), TypeExpr::name(&meth.output)],
+            ),
+            suffix: "",
+        })
+        .collect();
+    Some(MethodInfosBlock {
+        names,
+        any,
+        type_checking: m.sym.n("TYPE_CHECKING"),
+        cache: m.sym.n("cache"),
+        attributes,
+        rpcs,
+        message_classes: &m.message_classes,
+    })
 }
 
 /// Renders a class at the end of `out`. Top-level classes are separated by two blank

@@ -29,8 +29,8 @@ for name in sys.argv[2:]:
 print(json.dumps(results))
 """
 
-# For our trees: every module-level MethodInfo names message classes, not generated
-# service classes (the shadowing hazard) - input/output come from message modules.
+# For our trees: every MethodInfo names message classes, not generated service classes
+# (the shadowing hazard) - input/output come from message modules.
 METHOD_INFOS = """
 import importlib
 import json
@@ -41,13 +41,13 @@ bad = []
 count = 0
 for name in sys.argv[2:]:
     module = importlib.import_module(name)
-    for attr, value in vars(module).items():
-        if isinstance(value, MethodInfo):
-            count += 1
-            for role in ("input", "output"):
-                cls = getattr(value, role)
-                if not cls.__module__.endswith(("_pb2", "_pb")):
-                    bad.append(f"{name}.{attr}.{role} = {cls.__module__}.{cls.__qualname__}")
+    for attr, value in method_infos(module).items():
+        assert isinstance(value, MethodInfo), (name, attr, value)
+        count += 1
+        for role in ("input", "output"):
+            cls = getattr(value, role)
+            if not cls.__module__.endswith(("_pb2", "_pb")):
+                bad.append(f"{name}.{attr}.{role} = {cls.__module__}.{cls.__qualname__}")
 print(json.dumps({"count": count, "bad": bad}))
 """
 
@@ -118,7 +118,9 @@ def test_every_module_imports(tree: gs.Tree) -> None:
 
 @pytest.mark.parametrize("tree", gs.OURS, ids=lambda t: t.id)
 def test_method_infos_name_message_classes(tree: gs.Tree) -> None:
-    report = gs.run_python_in_tree(tree, METHOD_INFOS, *tree.connect_modules())
+    report = gs.run_python_in_tree(
+        tree, gs.READ_METHOD_INFOS + METHOD_INFOS, *tree.connect_modules()
+    )
     assert isinstance(report, dict)
     assert report["count"] > 0
     assert report["bad"] == []
