@@ -5,13 +5,18 @@
 (a) Per-call overhead of a generated client method before the runtime is entered: the
     client's `execute_unary` is replaced on the instance by a stub that returns at once,
     so a call measures only the generated method's own work (the reference builds a
-    `MethodInfo` on every call; ours passes a module constant). Sync clients are called
-    directly; async ones by creating the coroutine and stepping it once, no event loop.
+    `MethodInfo` on every call; ours reads the one its module built on first use). Sync
+    clients are called directly; async ones by creating the coroutine and stepping it
+    once, no event loop.
+(c) The first call of a process, timed on its own (the sync client's, once): for ours
+    it is the first read of a `MethodInfo`, which also looks up the module's message
+    classes; the work ours moved from import to first use.
 (b) Import time of the `_connect` module: `python -X importtime`, the module's own "self"
     time, which excludes the modules it imports (the message module and the runtime are
     reported on lines of their own). Cold: no bytecode cache for the generated modules
     (deleted, and PYTHONDONTWRITEBYTECODE), so the import compiles the source. Warm: the
-    `.pyc` is there.
+    `.pyc` is there; several warm imports per round (--warm-imports), since the warm
+    time is small and the garbage collector's runs, which fall in it at random, are not.
 
 Every measurement runs in fresh processes, the variants interleaved round by round; the
 tables give medians over the rounds and how much faster ours is.
@@ -41,7 +46,7 @@ REQUEST = "ItemRequest"
 # Runs inside a fresh interpreter with one variant's output directory on sys.path and
 # prints the median nanoseconds per call of the sync and the async client method.
 CALL_WORKER = r"""
-import importlib, statistics, sys, timeit
+import importlib, statistics, sys, time, timeit
 connect = importlib.import_module(sys.argv[1])
 messages = importlib.import_module(sys.argv[2])
 request = getattr(messages, sys.argv[5])()
@@ -58,6 +63,10 @@ sync_client.execute_unary = stub
 async_client.execute_unary = async_stub
 sync_method = getattr(sync_client, sys.argv[4])
 async_method = getattr(async_client, sys.argv[4])
+
+start = time.perf_counter_ns()
+sync_method(request)
+print("first", time.perf_counter_ns() - start)
 
 def call_async():
     coroutine = async_method(request)
@@ -154,6 +163,9 @@ def main() -> int:
     parser.add_argument(
         "--calls", type=int, default=20000, help="calls per timing repeat"
     )
+    parser.add_argument(
+        "--warm-imports", type=int, default=5, help="warm imports per variant and round"
+    )
     parser.add_argument("--markdown", help="also write the tables to this file")
     args = parser.parse_args()
 
@@ -191,7 +203,7 @@ def main() -> int:
     message_module = {"google": "bench.f0000.v1.api_pb2", "py": "bench.f0000.v1.api_pb"}
 
     calls: dict[tuple[str, bool], dict[str, list[float]]] = {
-        (f, o): {"sync": [], "async": []} for f, o, _ in variants
+        (f, o): {"first": [], "sync": [], "async": []} for f, o, _ in variants
     }
     imports: dict[tuple[str, bool], dict[str, list[int]]] = {
         (f, o): {"cold": [], "warm": [], "messages": []} for f, o, _ in variants
@@ -227,9 +239,10 @@ def main() -> int:
             imports[(flavor, ours)]["cold"].append(cold[MODULE])
             imports[(flavor, ours)]["messages"].append(cold[message_module[flavor]])
             import_self_us(python, root, cold=False)  # writes the .pyc
-            imports[(flavor, ours)]["warm"].append(
-                import_self_us(python, root, cold=False)[MODULE]
-            )
+            for _ in range(args.warm_imports):
+                imports[(flavor, ours)]["warm"].append(
+                    import_self_us(python, root, cold=False)[MODULE]
+                )
         log(f"  round {round_ + 1}/{args.rounds} done")
 
     med = statistics.median
@@ -256,7 +269,11 @@ def main() -> int:
             )
     lines += [
         "",
-        f"(b) Import time of the `_connect` module of {args.rpcs} RPCs, its own (`-X importtime` self) time:",
+        (
+            f"(b) Import time of the `_connect` module of {args.rpcs} RPCs, its own "
+            f"(`-X importtime` self) time; medians of {args.rounds} cold and "
+            f"{args.rounds * args.warm_imports} warm imports:"
+        ),
         "",
         "| flavor | bytecode | ours | reference | ours is |",
         "| --- | --- | ---: | ---: | --- |",
@@ -287,6 +304,21 @@ def main() -> int:
         )
         + ".",
     ]
+    lines += [
+        "",
+        (
+            "(c) The first call of a process (the sync client's, as in (a); ours builds "
+            "that RPC's `MethodInfo` and looks up the message classes), which happens once:"
+        ),
+        "",
+        "| flavor | ours | reference | difference |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for flavor in ("google", "py"):
+        o, r = med(calls[(flavor, True)]["first"]), med(calls[(flavor, False)]["first"])
+        lines.append(
+            f"| {flavor} | {o / 1000:.1f} µs | {r / 1000:.1f} µs | {(o - r) / 1000:+.1f} µs |"
+        )
     text = "\n".join(lines)
     print(text)
     if args.markdown:
