@@ -124,16 +124,24 @@ def run_python_in_tree(tree: Tree, script: str, *args: str) -> object:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-# Prepended to scripts run in one of our trees: ``method_infos(module)`` reads every
+# Prepended to scripts run in one of our trees: ``method_info_holder(module)`` finds the
+# module's lazy holder (None without RPCs); ``method_infos(module)`` reads every
 # MethodInfo off the module's lazy holder (``_MethodInfos``, whose attributes are the
 # keys of its ``_METHOD_SPECS`` table), building any not built yet, as
 # ``{attribute: MethodInfo}``; ``{}`` for a module without RPCs.
 READ_METHOD_INFOS = """
-def method_infos(module):
+def method_info_holder(module):
     holders = [v for v in vars(module).values() if type(v).__name__ == "_MethodInfos"]
     if not holders:
-        return {}
+        return None
     (holder,) = holders
+    return holder
+
+
+def method_infos(module):
+    holder = method_info_holder(module)
+    if holder is None:
+        return {}
     return {attr: getattr(holder, attr) for attr in module._METHOD_SPECS}
 """
 

@@ -53,7 +53,8 @@ print(json.dumps({"count": count, "bad": bad}))
 
 # For our trees: every generated application builds its endpoints at run time, each
 # under the application's path and each a runtime endpoint object (a service named
-# `Endpoint` must not replace connectrpc.server.Endpoint). The endpoint mapping is
+# `Endpoint` must not replace connectrpc.server.Endpoint) that carries the MethodInfo of
+# the RPC its path names, of the stream kind its class says. The endpoint mapping is
 # private runtime state (connectrpc 0.13.0): ASGI apps keep the callable in _endpoints,
 # WSGI apps the mapping.
 APPLICATIONS = """
@@ -95,6 +96,13 @@ for name in sys.argv[2:]:
             runtime = kind.__module__.startswith("connectrpc.")
             if not (runtime and kind.__name__.startswith("Endpoint")):
                 bad.append(f"{name}.{attr}: {path} -> {kind.__module__}.{kind.__qualname__}")
+            info = endpoint.method
+            if path != f"/{info.service_name}/{info.name}":
+                bad.append(f"{name}.{attr}: {path} carries {info.service_name}/{info.name}")
+            # EndpointUnary, EndpointClientStreamSync, ...: the stream kind is in the name.
+            stream = info.stream_type.name.replace("_", "").lower()
+            if kind.__name__.removeprefix("Endpoint").removesuffix("Sync").lower() != stream:
+                bad.append(f"{name}.{attr}: {path} is {kind.__name__}, {stream}")
 print(json.dumps({"checked": checked, "bad": bad}))
 """
 
