@@ -284,9 +284,7 @@ def package_layout(tree: Tree, where: Path) -> Path:
     package, as connectrpc's own test suite generates into its ``test`` package.
     Returns the package's directory; ``where`` goes on sys.path."""
     package = where / PACKAGE
-    shutil.copytree(
-        tree.path, package, ignore=shutil.ignore_patterns("__pycache__")
-    )
+    shutil.copytree(tree.path, package, ignore=shutil.ignore_patterns("__pycache__"))
     (package / "__init__.py").touch()
     return package
 

@@ -221,7 +221,9 @@ def test_a_message_named_annotations_is_aliased(tmp_path: Path) -> None:
     file.message_type.add(name="annotations")
     service = file.service.add(name="Future")
     service.method.add(
-        name="Get", input_type=".names.v1.annotations", output_type=".names.v1.annotations"
+        name="Get",
+        input_type=".names.v1.annotations",
+        output_type=".names.v1.annotations",
     )
     descriptor_set = tmp_path / "set.binpb"
     descriptor_set.write_bytes(

@@ -40,7 +40,19 @@ INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u061c", "\ufeff
 INVISIBLE += [chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]]
 TYPOGRAPHY = ["\u2019", "\u2018", "\u201c", "\u201d", "\u2013", "\u2014", "\u2026"]
 TYPOGRAPHY += ["\xa0", "\u202f", "\u2009", "\u0430", "\u0435", "\u043e", "\u0440"]
-QUOTES = ['"', '""', '"""', '""""', '\\"""', "'''", "\\", "\\\\", "\\n", "\\x00", "\\N{"]
+QUOTES = [
+    '"',
+    '""',
+    '"""',
+    '""""',
+    '\\"""',
+    "'''",
+    "\\",
+    "\\\\",
+    "\\n",
+    "\\x00",
+    "\\N{",
+]
 WORDS = ["word", "Hello", "Привет", "мир", "naïve", "日本", "x", "", " ", "  ", "\t"]
 
 
@@ -66,7 +78,7 @@ def fixed_comments() -> list[str | bytes]:
         " between\n\n\n blanks\n",
         " ends with a backslash \\\n",
         ' ends with a quote "\n',
-        ' triple """ inside, and \'\'\' too\n',
+        " triple \"\"\" inside, and ''' too\n",
         " \\ at start\n",
         "//nested slashes\n",
         " Ünïcödé, 日本語, Привет мир, العربية, עברית\n",
