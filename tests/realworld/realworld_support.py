@@ -131,14 +131,17 @@ def tree(tree_id: str) -> Tree:
     return found
 
 
-def reference_relative_root_modules(tree: Tree) -> list[str]:
+def relative_root_modules(tree: Tree) -> list[str]:
     """The root-level modules of a tree that have a relative import statement (in the
-    reference's google flavor: those whose own file declares messages they use)."""
+    google flavor: those that use messages of their own file)."""
     return [
         tree.module(path)
         for path in tree.connect_files()
         if tree.is_root_level(tree.module(path))
-        and any(line.startswith("from .") for line in path.read_text(encoding="utf-8").splitlines())
+        and any(
+            line.lstrip().startswith("from .")
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
     ]
 
 

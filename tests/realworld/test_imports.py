@@ -2,7 +2,9 @@
 (realworld_support.py); it has one MethodInfo per RPC of its proto file, naming message
 classes; and its ASGI and WSGI applications serve exactly their service's RPCs.
 
-For the reference, the google flavor's root-level modules that import relatively fail in
+In the default google tree, the root-level modules that import relatively fail in the
+sys.path layout with an ImportError naming imports=absolute. For the reference, the
+google flavor's root-level modules that import relatively fail in
 the sys.path layout (the hazard imports=absolute is for); every other module imports, so
 the API comparison compares the rest."""
 
@@ -126,11 +128,29 @@ def test_every_module_imports_and_serves_its_rpcs(
     assert not problems, "\n".join(problems)
 
 
+def test_default_google_root_level_modules_name_the_option(require: rw.RequireTree) -> None:
+    # In the sys.path layout, the default tree's root-level modules that import
+    # relatively (as the reference's do) fail with an ImportError that names
+    # imports=absolute; the others import.
+    tree = require(rw.tree("ours-google"))
+    root_level = [m for m in tree.connect_modules() if tree.is_root_level(m)]
+    relative = set(rw.relative_root_modules(tree))
+    assert relative, "no root-level module imports relatively"
+    report = describe_modules(tree, root_level)
+    for name, entry in report.items():
+        if name in relative:
+            assert entry.error is not None, f"{name} imported in the sys.path layout"
+            assert entry.error.startswith("ImportError: "), entry.error
+            assert "generate it with imports=absolute" in entry.error, entry.error
+        else:
+            assert entry.error is None, f"{name}: {entry.error}"
+
+
 @pytest.mark.parametrize("tree", rw.REFS, ids=lambda t: t.id)
 def test_reference_modules_import_except_the_hazard(tree: rw.Tree, require: rw.RequireTree) -> None:
     require(tree)
     report = describe_modules(tree, tree.connect_modules())
-    hazard = set(rw.reference_relative_root_modules(tree)) if tree.flavor == "google" else set()
+    hazard = set(rw.relative_root_modules(tree)) if tree.flavor == "google" else set()
     if tree.flavor == "google":
         assert hazard, "no root-level reference module imports relatively: hazard gone?"
     for name, entry in report.items():
