@@ -607,8 +607,7 @@ fn message_expression(
     }
     // Only the google flavor keeps private nested names (protoc-gen-py escapes them).
     if flavor == Flavor::Google && nested.iter().any(|part| part.starts_with('_')) {
-        let wanted = format!("{local}_{}", nested.join("_"));
-        let alias = names.claim(&wanted);
+        let alias = names.claim(&private_alias_name(&type_ref.path));
         messages.private_aliases.push(PrivateAlias {
             local: alias.clone(),
             expr,
@@ -617,6 +616,24 @@ fn message_expression(
         return alias;
     }
     expr
+}
+
+/// The module-level name of a nested class with a private path: the path in CamelCase
+/// (`_Private.__Deep` -> `PrivateDeep`), a class-like name that ruff's pep8-naming accepts
+/// at module level (a mixedCase `pb__Private__Deep` is its N816).
+fn private_alias_name(path: &[String]) -> String {
+    let mut name = String::new();
+    for part in path {
+        let mut chars = part.trim_matches('_').chars();
+        if let Some(first) = chars.next() {
+            name.extend(first.to_uppercase());
+            name.extend(chars);
+        }
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name.insert_str(0, "Message");
+    }
+    name
 }
 
 /// Step 5: the import of a message module itself, as the reference writes it
@@ -717,5 +734,22 @@ impl MethodModel {
     /// Unary and client-streaming methods return one message, so they are `async def`.
     pub fn is_coroutine(&self) -> bool {
         !self.kind.streams_responses()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_aliases_are_camel_case() {
+        let path = |parts: &[&str]| parts.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            private_alias_name(&path(&["_Private", "__Deep"])),
+            "PrivateDeep"
+        );
+        assert_eq!(private_alias_name(&path(&["item", "_x_y"])), "ItemX_y");
+        assert_eq!(private_alias_name(&path(&["_", "__"])), "Message");
+        assert_eq!(private_alias_name(&path(&["_1a", "_b"])), "Message1aB");
     }
 }

@@ -284,9 +284,7 @@ def package_layout(tree: Tree, where: Path) -> Path:
     package, as connectrpc's own test suite generates into its ``test`` package.
     Returns the package's directory; ``where`` goes on sys.path."""
     package = where / PACKAGE
-    shutil.copytree(
-        tree.path, package, ignore=shutil.ignore_patterns("__pycache__")
-    )
+    shutil.copytree(tree.path, package, ignore=shutil.ignore_patterns("__pycache__"))
     (package / "__init__.py").touch()
     return package
 
@@ -316,4 +314,48 @@ def run_mypy(
             *files,
         ],
         cwd=cwd or tree.path,
+    )
+
+
+def generate_from_descriptor_set(
+    descriptor_set: Path,
+    files: list[str],
+    flavor: str,
+    out: Path,
+    *,
+    parameter: str = "",
+    message_set: Path | None = None,
+) -> None:
+    """Generates ``files`` of a descriptor set through real protoc: our plugin (with
+    ``protobuf=<flavor>`` and ``parameter``) and the flavor's message generator
+    (protoc's python_out/pyi_out, or protoc-gen-py), into ``out``. ``message_set``
+    gives the message generator another set (protoc-gen-py fails on comments that are
+    not UTF-8, where protoc's python_out does not)."""
+    out.mkdir(parents=True, exist_ok=True)
+    protoc = [sys.executable, "-m", "grpc_tools.protoc"]
+    options = ",".join(filter(None, [f"protobuf={flavor}", parameter]))
+    if flavor == "google":
+        messages: list[str | Path] = [f"--python_out={out}", f"--pyi_out={out}"]
+    else:
+        messages = [
+            f"--plugin=protoc-gen-py={Path(sys.executable).parent / 'protoc-gen-py'}",
+            f"--py_out={out}",
+        ]
+    if message_set is not None:
+        run(
+            [*protoc, f"--descriptor_set_in={message_set}", *messages, *files],
+            check=True,
+        )
+        messages = []
+    run(
+        [
+            *protoc,
+            f"--descriptor_set_in={descriptor_set}",
+            f"--plugin=protoc-gen-connect_python={PLUGIN}",
+            f"--connect_python_out={out}",
+            f"--connect_python_opt={options}",
+            *messages,
+            *files,
+        ],
+        check=True,
     )

@@ -24,6 +24,7 @@ HAZARD_MODULES = {
     "hazards.v1.collisions_connect",
     "hazards.v1.shadowing_connect",
     "hazards.v1.deprecated_connect",
+    "hazards.v1.builtin_services_connect",
     "layout.v1.long_names_connect",
 }
 

@@ -187,7 +187,9 @@ def user_code_tree(flavor: str, layout: str, tmp_path: Path) -> tuple[Path, Path
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("flavor", gs.FLAVORS)
-def test_user_code_type_checks_and_runs(flavor: str, layout: str, tmp_path: Path) -> None:
+def test_user_code_type_checks_and_runs(
+    flavor: str, layout: str, tmp_path: Path
+) -> None:
     search, user = user_code_tree(flavor, layout, tmp_path)
     tree = gs.ours(flavor, "default", "relative" if layout == "package" else "absolute")
     # mypy --strict, following the generated modules into the layout.
@@ -233,8 +235,10 @@ def test_user_code_type_checks_and_runs(flavor: str, layout: str, tmp_path: Path
             "-P",
             "-B",
             "-c",
-            f"import sys, json; sys.path.insert(0, sys.argv[1]); "
-            f"import {module} as app; print(json.dumps(app.main()))",
+            (
+                "import sys, json; sys.path.insert(0, sys.argv[1]); "
+                f"import {module} as app; print(json.dumps(app.main()))"
+            ),
             search,
         ],
         cwd=tmp_path,

@@ -34,7 +34,9 @@ def test_mypy_strict(tree: gs.Tree, tmp_path: Path) -> None:
     assert result.stdout.strip() == "", gs.describe(result)
 
 
-@pytest.mark.parametrize("tree", [t for t in gs.OURS if not t.absolute], ids=lambda t: t.id)
+@pytest.mark.parametrize(
+    "tree", [t for t in gs.OURS if not t.absolute], ids=lambda t: t.id
+)
 def test_mypy_strict_in_a_package(tree: gs.Tree, tmp_path: Path) -> None:
     """The root-level modules of a relative tree, with the tree inside a package."""
     package = gs.package_layout(tree, tmp_path / "src")
@@ -43,7 +45,9 @@ def test_mypy_strict_in_a_package(tree: gs.Tree, tmp_path: Path) -> None:
     config = gs.write_mypy_config(
         tree, tmp_path, mypy_path=tmp_path / "src", package=True
     )
-    result = gs.run_mypy(tree, config, files, cache=f"{tree.id}-package", cwd=tmp_path / "src")
+    result = gs.run_mypy(
+        tree, config, files, cache=f"{tree.id}-package", cwd=tmp_path / "src"
+    )
     assert result.returncode == 0, gs.describe(result)
     assert result.stdout.strip() == "", gs.describe(result)
 

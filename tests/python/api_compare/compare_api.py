@@ -917,7 +917,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.dump is not None:
-        return run_dump_mode(args.dump, args.skip_module, root_package=args.root_package)
+        return run_dump_mode(
+            args.dump, args.skip_module, root_package=args.root_package
+        )
     if args.ours is None or args.reference is None:
         parser.error("--ours and --reference are required")
     try:

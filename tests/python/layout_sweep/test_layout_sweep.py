@@ -58,8 +58,8 @@ FIXED_CASES = (
     # The google flavor's module-level alias of a private nested class, 89 columns
     # without its comment: ruff would parenthesize the value and put the noqa comment
     # after the closing parenthesis, off the line it has to be on.
-    _fixed("private alias parenthesized", outer="T" + "x" * 39, private="_V"),
-    _fixed("private alias with pyright ignore", outer="T" + "x" * 38, private="__V"),
+    _fixed("private alias parenthesized", outer="T" + "x" * 40, private="_V"),
+    _fixed("private alias with pyright ignore", outer="T" + "x" * 40, private="__V"),
 )
 
 
