@@ -7,12 +7,12 @@ A case sets each slot to a name of a given length; the sweep varies one slot ove
 ``LENGTHS`` with the others all at one of ``LEVELS``, so every construct's width passes
 every wrap threshold, alone and combined with short, medium and long neighbours.
 
-Each case is one proto file with one deprecated service whose RPCs (up to seven, those
+Each case is one proto file with one deprecated service whose RPCs (up to eight, those
 whose lines hold the swept slot) cover the four stream kinds, an idempotent
 (``use_get``) and a deprecated RPC, and every kind of message reference, including
-well-known types. Requests are built with
-``descriptor_pb2`` directly, so names need only be what protoc would accept (ASCII
-identifiers), of any length, and no protoc is involved.
+well-known types and a namesake from another package (imported with an alias).
+Requests are built with ``descriptor_pb2`` directly, so names need only be what protoc
+would accept (ASCII identifiers), of any length, and no protoc is involved.
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ class Spec:
     foreign_package: str
     foreign: str
     # The initials of the RPCs the file declares (see ``RPCS``).
-    rpcs: str = "UCSBNFW"
+    rpcs: str = "UCSBNFWA"
 
     @property
     def proto_package(self) -> str:
@@ -205,17 +205,17 @@ def level_spec(level: str, uid: int) -> Spec:
 # kinds differ only in how the message types are wrapped, so only the sweeps of those
 # types need all four; every other slot gets one RPC per kind of message reference.
 SLOT_RPCS = {
-    "request": "UCSB",
+    "request": "UCSBA",
     "response": "UCSB",
     "outer": "NW",
     "inner": "N",
     "private": "W",
     "sibling_file": "N",
     "sibling": "N",
-    "foreign_package": "F",
+    "foreign_package": "FA",
     "foreign": "F",
 }
-OTHER_SLOTS_RPCS = "UNFW"
+OTHER_SLOTS_RPCS = "UNFWA"
 
 
 @dataclass(frozen=True)
@@ -301,7 +301,8 @@ def case_files(spec: Spec) -> list[descriptor_pb2.FileDescriptorProto]:
     foreign = descriptor_pb2.FileDescriptorProto(
         name=spec.foreign_path, package=spec.foreign_package, syntax="proto3"
     )
-    foreign.message_type.append(_message(spec.foreign))
+    # Also a namesake of the request message: imported with an alias (`R as R_`).
+    foreign.message_type.extend([_message(spec.foreign), _message(spec.request)])
 
     main = descriptor_pb2.FileDescriptorProto(name=spec.main_file, package=package, syntax="proto3")
     main.dependency.extend([sibling.name, foreign.name, *(wkt.name for wkt in WELL_KNOWN)])
@@ -331,6 +332,7 @@ def case_files(spec: Spec) -> list[descriptor_pb2.FileDescriptorProto]:
         ("N", local(spec.outer, spec.inner), local(spec.sibling), False, False, True),
         ("F", _type_name(spec.foreign_package, spec.foreign), empty, False, True, False),
         ("W", timestamp, local(spec.outer, spec.private), True, False, False),
+        ("A", _type_name(spec.foreign_package, spec.request), request, False, False, False),
     )
     rpcs = [rpc for rpc in every_rpc if rpc[0] in spec.rpcs]
     for initial, input_type, output_type, client, server, no_side_effects in rpcs:
