@@ -37,8 +37,8 @@ CONFIG = gs.HERE / "ruff-generated.toml"
 RUFF = [sys.executable, "-m", "ruff"]
 RANDOM_CASES = int(os.environ.get("LAYOUT_SWEEP_RANDOM", "200"))
 SEED = int(os.environ.get("LAYOUT_SWEEP_SEED", "1"))
-# Failures shown in full; the others are listed by construct.
-SHOWN = 4
+# Modules shown in full, one per construct; the others are only counted.
+SHOWN = 6
 
 
 def _fixed(name: str, **names: str) -> sc.Case:
@@ -90,8 +90,9 @@ def generate(plugin: Path, cases: list[sc.Case], parameter: str, out: Path) -> l
     return modules
 
 
-def format_diffs(root: Path) -> dict[str, str]:
-    """``{file name: ruff's diff}`` for every module `ruff format` would change."""
+def format_diffs(root: Path, count: int) -> dict[str, str]:
+    """``{file name: ruff's diff}`` for every module `ruff format` would change, after
+    checking that it read all ``count`` modules."""
     result = gs.run(
         [*RUFF, "format", "--no-cache", "--check", "--diff", "--config", CONFIG, "."],
         cwd=root,
@@ -105,6 +106,11 @@ def format_diffs(root: Path) -> dict[str, str]:
             name = Path(chunk.split("\n", 1)[0][4:].strip()).name
             diffs[name] = chunk
     assert (result.returncode == 1) == bool(diffs), gs.describe(result)
+    # Its summary: "N files would be reformatted, M files already formatted".
+    read = sum(
+        int(n) for n in re.findall(r"(\d+) files? (?:would be re|already )formatted", result.stderr)
+    )
+    assert read == count, gs.describe(result)
     return diffs
 
 
@@ -165,33 +171,37 @@ def constructs(diff: str) -> set[str]:
 def report(
     parameter: str, modules: list[Module], diffs: dict[str, str], lint: dict[str, list[str]]
 ) -> str:
+    """Each offending construct with its cases, then the first module of each construct
+    in full: its names, and ruff's diagnostics or diff."""
     by_name = {m.path.name: m for m in modules}
+    # construct -> the names of the modules where it is wrong, in the sweep's order
     by_construct: dict[str, list[str]] = defaultdict(list)
-    for name, diff in diffs.items():
-        for construct in constructs(diff):
-            by_construct[f"ruff format: {construct}"].append(by_name[name].case.id)
-    for name, messages in lint.items():
-        for message in messages:
-            code = message.split()[1]
-            by_construct[f"ruff check {code}"].append(by_name[name].case.id)
-    failing = sorted(set(diffs) | set(lint))
+    for name in sorted(diffs):
+        for construct in sorted(constructs(diffs[name])):
+            by_construct[f"ruff format: {construct}"].append(name)
+    for name in sorted(lint):
+        for code in sorted({message.split()[1] for message in lint[name]}):
+            by_construct[f"ruff check {code}"].append(name)
+    failing = set(diffs) | set(lint)
     lines = [
         f"{len(failing)} of {len(modules)} generated modules (parameter {parameter!r}) are "
         "not what ruff format / ruff check want:",
     ]
-    for construct, ids in sorted(by_construct.items()):
-        lines.append(f"  {construct}: {len(ids)} case(s), e.g. {', '.join(ids[:3])}")
-    for name in failing[:SHOWN]:
+    for construct, names in sorted(by_construct.items()):
+        ids = ", ".join(by_name[name].case.id for name in names[:3])
+        lines.append(f"  {construct}: {len(names)} case(s), e.g. {ids}")
+    shown = list(dict.fromkeys(names[0] for names in by_construct.values()))[:SHOWN]
+    for name in shown:
         module = by_name[name]
         lines += [
             "",
-            f"=== {name}: {module.case.id} (slot: name length, name)",
+            f"=== {name}: {module.case.id} (slot, length of its names, names)",
             sc.describe_spec(module.case.spec),
             *lint.get(name, []),
             diffs.get(name, "").rstrip(),
         ]
-    if len(failing) > SHOWN:
-        lines.append(f"\n... and {len(failing) - SHOWN} more modules")
+    if len(failing) > len(shown):
+        lines.append(f"\n... and {len(failing) - len(shown)} more modules")
     return "\n".join(lines)
 
 
@@ -205,7 +215,7 @@ def test_layout_sweep(parameters: sc.ParameterSet, plugin: Path, tmp_path: Path)
     root = tmp_path / parameters.id
     modules = generate(plugin, cases, parameters.parameter, root)
     assert len(modules) == len(cases)
-    diffs = format_diffs(root)
+    diffs = format_diffs(root, len(modules))
     lint = check_diagnostics(root)
     if diffs or lint:
         message = report(parameters.parameter, modules, diffs, lint)
