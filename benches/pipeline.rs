@@ -21,7 +21,7 @@ use prost::Message;
 use protoc_gen_connect_python::plugin_proto::{
     CodeGeneratorRequest, CodeGeneratorResponse, GeneratedFile,
 };
-use protoc_gen_connect_python::{model, options, render, run_plugin};
+use protoc_gen_connect_python::{comments, model, options, render, run_plugin};
 
 /// The request bytes, as protoc would send them.
 fn request_bytes() -> Vec<u8> {
@@ -102,7 +102,10 @@ fn pipeline(c: &mut Criterion) {
     let types = model::TypeIndex::new(&request.proto_file);
     let models: Vec<model::FileModel> = with_services
         .iter()
-        .map(|f| model::build(f, &types, &generated, &options, &parameter).unwrap())
+        .map(|f| {
+            let comments = comments::Comments::new(f.source_code_info.as_deref()).unwrap();
+            model::build(f, &comments, &types, &generated, &options, &parameter).unwrap()
+        })
         .collect();
     let response = CodeGeneratorResponse::success(
         models
@@ -140,7 +143,11 @@ fn pipeline(c: &mut Criterion) {
     group.bench_function("model", |b| {
         b.iter(|| {
             for file in &with_services {
-                black_box(model::build(file, &types, &generated, &options, &parameter).unwrap());
+                let comments = comments::Comments::new(file.source_code_info.as_deref()).unwrap();
+                black_box(
+                    model::build(file, &comments, &types, &generated, &options, &parameter)
+                        .unwrap(),
+                );
             }
         })
     });

@@ -31,6 +31,7 @@ use std::thread;
 
 use prost::Message;
 
+use comments::Comments;
 use fast_hash::FastSet;
 
 use plugin_proto::{
@@ -68,7 +69,20 @@ impl std::error::Error for PluginError {}
 pub fn run_plugin(request: Vec<u8>, out: &mut impl Write) -> Result<(), PluginError> {
     let decoded = CodeGeneratorRequest::decode(request.as_slice());
     drop(request);
-    let request = decoded.map_err(PluginError::Decode)?;
+    let request = match decoded {
+        Ok(request) => request,
+        // A well-formed request whose names are not UTF-8 (protoc sends none, other
+        // tools might): an error protoc can report, like any other.
+        Err(e) if e.to_string().contains("not UTF-8") => {
+            return CodeGeneratorResponse::failure(format!(
+                "the request holds a string that is not UTF-8 ({e}); proto names and \
+                 file names must be UTF-8"
+            ))
+            .write_to(out)
+            .map_err(PluginError::Write);
+        }
+        Err(e) => return Err(PluginError::Decode(e)),
+    };
     let job = match Job::new(&request) {
         Ok(job) => job,
         Err(message) => {
@@ -119,8 +133,10 @@ pub fn generate(request: &CodeGeneratorRequest) -> CodeGeneratorResponse {
 
 /// A request, checked and indexed for generating its files one by one.
 struct Job<'a> {
-    /// The files to generate that declare services, in the request's order.
-    files: Vec<&'a FileDescriptorProto>,
+    /// The files to generate that declare services, in the request's order, each with
+    /// its comments (read here, so that malformed source info is an error before any
+    /// file is written).
+    files: Vec<(&'a FileDescriptorProto, Comments<'a>)>,
     to_generate: FastSet<&'a str>,
     types: model::TypeIndex<'a>,
     options: options::Options,
@@ -160,9 +176,18 @@ impl<'a> Job<'a> {
                 to_generate.contains(f.name.as_deref().unwrap_or_default()) && !f.service.is_empty()
             })
             .collect();
-        for file in &files {
+        let mut checked = Vec::with_capacity(files.len());
+        for file in files {
             model::check(file, &types, &options).map_err(|e| file_error(file, e))?;
+            let comments = Comments::new(file.source_code_info.as_deref()).map_err(|e| {
+                file_error(
+                    file,
+                    model::ModelError(format!("malformed source_code_info: {e}")),
+                )
+            })?;
+            checked.push((file, comments));
         }
+        let files = checked;
         Ok(Job {
             files,
             to_generate,
@@ -172,10 +197,20 @@ impl<'a> Job<'a> {
         })
     }
 
-    fn generate(&self, file: &FileDescriptorProto) -> Result<GeneratedFile, String> {
+    fn generate(
+        &self,
+        (file, comments): &(&FileDescriptorProto, Comments),
+    ) -> Result<GeneratedFile, String> {
         let generated = |name: &str| self.to_generate.contains(name);
-        let model = model::build(file, &self.types, &generated, &self.options, self.parameter)
-            .map_err(|e| file_error(file, e))?;
+        let model = model::build(
+            file,
+            comments,
+            &self.types,
+            &generated,
+            &self.options,
+            self.parameter,
+        )
+        .map_err(|e| file_error(file, e))?;
         let content =
             render::render_file(&model).map_err(|e| format!("{}: {e}", model.proto_name))?;
         Ok(GeneratedFile {
@@ -309,8 +344,8 @@ mod tests {
     }
 
     #[test]
-    fn a_failure_after_files_were_written_still_fails_the_response() {
-        // A second file whose source info is cut short fails only when its turn comes.
+    fn malformed_source_info_fails_before_any_file_is_written() {
+        // A second file whose source info is cut short: found before the first is out.
         let mut request = eliza_request("");
         let mut broken = request.proto_file.last().unwrap().clone();
         broken.name = Some("eliza/v1/broken.proto".into());
@@ -324,6 +359,22 @@ mod tests {
         assert!(error.starts_with("eliza/v1/broken.proto: malformed source_code_info"));
         let response = CodeGeneratorResponse::decode(plugin_output(&request).as_slice()).unwrap();
         assert_eq!(response.error, expected.error);
+        assert!(response.file.is_empty());
+    }
+
+    #[test]
+    fn strings_that_are_not_utf8_are_an_error_response() {
+        let mut bytes = eliza_request("").encode_to_vec();
+        // The first file_to_generate's name (field 1, right at the start) loses a byte
+        // to 0xff.
+        assert_eq!(bytes[0], 0x0a);
+        bytes[2] = 0xff;
+        let mut out = Vec::new();
+        run_plugin(bytes, &mut out).unwrap();
+        let response = CodeGeneratorResponse::decode(out.as_slice()).unwrap();
+        let error = response.error.unwrap();
+        assert!(error.contains("not UTF-8"), "{error}");
+        assert!(response.file.is_empty());
     }
 
     #[test]

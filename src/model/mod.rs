@@ -241,6 +241,7 @@ fn undefined_type(type_name: &str) -> ModelError {
 /// passed [`check`].
 pub fn build(
     file: &FileDescriptorProto,
+    comments: &Comments,
     types: &TypeIndex,
     generated: &dyn Fn(&str) -> bool,
     options: &Options,
@@ -249,8 +250,6 @@ pub fn build(
     let flavor = options.flavor;
     let proto_name = file.name.clone().unwrap_or_default();
     let connect_module = module_for(flavor, &proto_name, "_connect");
-    let comments = Comments::new(file.source_code_info.as_deref())
-        .map_err(|e| ModelError(format!("malformed source_code_info: {e}")))?;
     let mut names = module_namespace(file);
 
     // 1. and 2. The service classes, then each service's method names.
@@ -261,7 +260,7 @@ pub fn build(
         .iter()
         .zip(&bases)
         .enumerate()
-        .map(|(index, (service, base))| service_model(index, service, base, package, &comments))
+        .map(|(index, (service, base))| service_model(index, service, base, package, comments))
         .collect();
     // Imports must not shadow a builtin (ruff's A004), nor any method's name: a method
     // shadows a module-level name inside its class body, where type checkers resolve the
