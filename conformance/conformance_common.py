@@ -73,6 +73,12 @@ server_compat = _messages("server_compat")
 FLAVOR: Flavor = (
     GoogleFlavor() if _SUFFIX == "_pb2" else PyFlavor([service.desc(), client_compat.desc()])
 )
+# scripts/conformance names the flavor it means to test, so a run cannot report one
+# flavor while testing the other's tree.
+FLAVOR_ENV = "CONFORMANCE_FLAVOR"
+if (expected := os.environ.get(FLAVOR_ENV)) and expected != FLAVOR.name:
+    msg = f"{GEN_ROOT} is a {FLAVOR.name} tree, but {FLAVOR_ENV}={expected}"
+    raise ImportError(msg)
 
 # The enums, by their .proto value names (`PROTOCOL.PROTOCOL_CONNECT`) in both flavors.
 CODE = FLAVOR.enum(config.Code)

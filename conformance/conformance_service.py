@@ -72,10 +72,6 @@ def _request_info(ctx: RequestContext, requests: list[Message]) -> RequestInfo:
     )
 
 
-def _pack(message: Message) -> Message:
-    return FLAVOR.pack(message)
-
-
 def _definition(request: Message) -> Message | None:
     """The request's UnaryResponseDefinition / StreamResponseDefinition, if it has one."""
     return request.response_definition if FLAVOR.has(request, "response_definition") else None
@@ -117,7 +113,7 @@ class _BidiState:
         self.sent = 0
 
     def receive(self, request: BidiStreamRequest, ctx: RequestContext) -> None:
-        self.requests.append(_pack(request))
+        self.requests.append(FLAVOR.pack(request))
         if self.first:
             self.first = False
             self.full_duplex = request.full_duplex
@@ -168,7 +164,7 @@ class AsyncConformanceService(ConformanceService):
         self, request: UnaryRequest, ctx: RequestContext[UnaryRequest, UnaryResponse], /
     ) -> UnaryResponse:
         definition = _definition(request)
-        payload = _unary_payload(definition, ctx, [_pack(request)])
+        payload = _unary_payload(definition, ctx, [FLAVOR.pack(request)])
         if definition is not None:
             await asyncio.sleep(definition.response_delay_ms / 1000)
         return UnaryResponse(payload=payload)
@@ -180,7 +176,7 @@ class AsyncConformanceService(ConformanceService):
         /,
     ) -> IdempotentUnaryResponse:
         definition = _definition(request)
-        payload = _unary_payload(definition, ctx, [_pack(request)])
+        payload = _unary_payload(definition, ctx, [FLAVOR.pack(request)])
         if definition is not None:
             await asyncio.sleep(definition.response_delay_ms / 1000)
         return IdempotentUnaryResponse(payload=payload)
@@ -196,7 +192,7 @@ class AsyncConformanceService(ConformanceService):
         async for message in request:
             if not requests:
                 definition = _definition(message)
-            requests.append(_pack(message))
+            requests.append(FLAVOR.pack(message))
         payload = _unary_payload(definition, ctx, requests)
         if definition is not None:
             await asyncio.sleep(definition.response_delay_ms / 1000)
@@ -211,7 +207,7 @@ class AsyncConformanceService(ConformanceService):
         definition = _definition(request)
         if definition is None:
             return
-        requests = [_pack(request)]
+        requests = [FLAVOR.pack(request)]
         add_headers(ctx.response_headers, definition.response_headers)
         add_headers(ctx.response_trailers, definition.response_trailers)
         sent = 0
@@ -256,7 +252,7 @@ class SyncConformanceService(ConformanceServiceSync):
         self, request: UnaryRequest, ctx: RequestContext[UnaryRequest, UnaryResponse], /
     ) -> UnaryResponse:
         definition = _definition(request)
-        payload = _unary_payload(definition, ctx, [_pack(request)])
+        payload = _unary_payload(definition, ctx, [FLAVOR.pack(request)])
         if definition is not None:
             time.sleep(definition.response_delay_ms / 1000)
         return UnaryResponse(payload=payload)
@@ -268,7 +264,7 @@ class SyncConformanceService(ConformanceServiceSync):
         /,
     ) -> IdempotentUnaryResponse:
         definition = _definition(request)
-        payload = _unary_payload(definition, ctx, [_pack(request)])
+        payload = _unary_payload(definition, ctx, [FLAVOR.pack(request)])
         if definition is not None:
             time.sleep(definition.response_delay_ms / 1000)
         return IdempotentUnaryResponse(payload=payload)
@@ -284,7 +280,7 @@ class SyncConformanceService(ConformanceServiceSync):
         for message in request:
             if not requests:
                 definition = _definition(message)
-            requests.append(_pack(message))
+            requests.append(FLAVOR.pack(message))
         payload = _unary_payload(definition, ctx, requests)
         if definition is not None:
             time.sleep(definition.response_delay_ms / 1000)
@@ -299,7 +295,7 @@ class SyncConformanceService(ConformanceServiceSync):
         definition = _definition(request)
         if definition is None:
             return
-        requests = [_pack(request)]
+        requests = [FLAVOR.pack(request)]
         add_headers(ctx.response_headers, definition.response_headers)
         add_headers(ctx.response_trailers, definition.response_trailers)
         sent = 0

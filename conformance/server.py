@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conformance_common import (
+    FLAVOR,
+    FLAVOR_ENV,
     GEN_ENV,
     GEN_ROOT,
     HTTP_VERSION,
@@ -140,7 +142,7 @@ class Launch:
         self.tls = tls
         # What the application module needs. pyvoy adds it to its own environment, which
         # already carries this interpreter's sys.path (and so this directory).
-        self.app_env = {GEN_ENV: str(GEN_ROOT), "PYTHONUNBUFFERED": "1"}
+        self.app_env = {GEN_ENV: str(GEN_ROOT), FLAVOR_ENV: FLAVOR.name, "PYTHONUNBUFFERED": "1"}
         if request.message_receive_limit:
             self.app_env["CONFORMANCE_READ_MAX_BYTES"] = str(request.message_receive_limit)
         self.env = {**os.environ, **self.app_env}
