@@ -1,12 +1,31 @@
 //! Docstrings from proto comments.
 //!
-//! The text matches protoc-gen-connectrpc's: the leading comment, then (after a blank line)
-//! the trailing one, each with one space removed after `//` and Python's `splitlines`
-//! semantics. On top of that, lines are cleaned so the docstring is valid, lossless and
-//! formatter-stable: backslashes and `"""` are escaped (as the reference does), control
-//! characters become escapes (a NUL would make the module unparsable), and trailing
-//! whitespace is dropped, as `ruff format` would drop it.
+//! The text is protoc-gen-connectrpc's: the leading comment, then (after a blank line) the
+//! trailing one, each right-stripped, split with Python's `splitlines` semantics and with
+//! one space removed after `//`. The docstring is then written so that
+//! `inspect.cleandoc` gives back exactly that text, as it shows at column 0 (tabs
+//! expanded to 8-column stops, the common indentation removed), and so that `ruff format`
+//! leaves it as it is and `ruff check` finds nothing:
+//!
+//! - tabs are expanded (ruff would expand them relative to the docstring's indentation,
+//!   which moves their stops) and the common indentation is removed (ruff would
+//!   re-indent it away);
+//! - escapes keep what ruff would strip or flag: backslashes, `"""`, control characters
+//!   (a NUL would not even compile), the invisible characters ruff reports (zero-width
+//!   space, bidirectional controls, BOM), a whitespace character ending a line (ruff
+//!   strips trailing whitespace) and any indentation that is not a plain space (ruff
+//!   re-indents it);
+//! - characters that ruff's RUF002 calls ambiguous (`’`, `–`, a no-break space, Cyrillic
+//!   letters inside Latin words, ...) stay as written: the docstring is marked so that
+//!   its closing line carries `# noqa: RUF002`, ruff's narrowest suppression for a
+//!   multi-line string.
+//!
+//! Comments that are not UTF-8 are decoded lossily, as an editor shows them.
 
+use std::borrow::Cow;
+use std::fmt::Write;
+
+use crate::confusables::flags_ambiguous_characters;
 use crate::fast_hash::FastMap;
 use crate::plugin_proto::{WireError, scan_locations};
 
@@ -18,7 +37,22 @@ const METHOD_FIELD: i32 = 2;
 /// A service index, and a method index within it for a method's comments.
 type ElementKey = (i32, Option<i32>);
 /// The leading and the trailing comment, borrowed from the file's `source_code_info`.
-type CommentPair<'a> = (Option<&'a str>, Option<&'a str>);
+type CommentPair<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+/// A docstring's body, ready to print between triple quotes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Doc {
+    /// The lines, escaped for a non-raw string, without the docstring's indentation.
+    pub lines: Vec<String>,
+    /// The text holds characters that ruff's RUF002 reports.
+    pub ambiguous: bool,
+}
+
+impl Doc {
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
 
 /// Comments of the services and methods of one file, looked up by index.
 #[derive(Default)]
@@ -44,20 +78,63 @@ impl<'a> Comments<'a> {
         Ok(Comments { by_path })
     }
 
-    pub fn service(&self, service: usize) -> Vec<String> {
-        self.lines((service as i32, None))
+    pub fn service(&self, service: usize) -> Doc {
+        self.doc((service as i32, None))
     }
 
-    pub fn method(&self, service: usize, method: usize) -> Vec<String> {
-        self.lines((service as i32, Some(method as i32)))
+    pub fn method(&self, service: usize, method: usize) -> Doc {
+        self.doc((service as i32, Some(method as i32)))
     }
 
-    fn lines(&self, key: ElementKey) -> Vec<String> {
+    fn doc(&self, key: ElementKey) -> Doc {
         match self.by_path.get(&key) {
-            Some((leading, trailing)) => docstring_lines(*leading, *trailing),
-            None => Vec::new(),
+            Some((leading, trailing)) => docstring(
+                leading.map(String::from_utf8_lossy),
+                trailing.map(String::from_utf8_lossy),
+            ),
+            None => Doc::default(),
         }
     }
+}
+
+/// The docstring for a leading and a trailing comment.
+pub fn docstring(leading: Option<Cow<str>>, trailing: Option<Cow<str>>) -> Doc {
+    let lines = reference_lines(leading.as_deref(), trailing.as_deref());
+    let lines = dedent(lines.iter().map(|line| expand_tabs(line)).collect());
+    let mut doc = Doc {
+        lines: Vec::with_capacity(lines.len()),
+        ambiguous: false,
+    };
+    for line in &lines {
+        let escaped = escape_line(line);
+        doc.ambiguous |= flags_ambiguous_characters(&escaped);
+        doc.lines.push(escaped);
+    }
+    doc
+}
+
+/// The comment's lines as protobuf-py's `DescComments.lines()` gives them to the
+/// reference: each comment right-stripped, split into lines, one leading space removed.
+pub fn reference_lines<'c>(leading: Option<&'c str>, trailing: Option<&'c str>) -> Vec<&'c str> {
+    let mut lines = Vec::new();
+    let add = |comment: &'c str, lines: &mut Vec<&'c str>| {
+        let text = comment.trim_end_matches(is_python_space);
+        lines.extend(
+            split_lines(text)
+                .into_iter()
+                .map(|line| line.strip_prefix(' ').unwrap_or(line)),
+        );
+    };
+    if let Some(leading) = leading.filter(|c| !c.is_empty()) {
+        add(leading, &mut lines);
+    }
+    if let Some(trailing) = trailing.filter(|c| !c.is_empty()) {
+        if !lines.is_empty() {
+            lines.push("");
+        }
+        add(trailing, &mut lines);
+    }
+    lines
 }
 
 /// Python's `str.isspace`: Unicode whitespace plus the information separators.
@@ -81,6 +158,7 @@ fn is_line_boundary(c: char) -> bool {
     )
 }
 
+/// Python's `str.splitlines()`.
 fn split_lines(text: &str) -> Vec<&str> {
     let bytes = text.as_bytes();
     let mut lines = Vec::new();
@@ -112,45 +190,94 @@ fn split_lines(text: &str) -> Vec<&str> {
     lines
 }
 
-fn comment_lines(comment: &str, out: &mut Vec<String>) {
-    for line in split_lines(comment.trim_end_matches(is_python_space)) {
-        out.push(clean_line(line.strip_prefix(' ').unwrap_or(line)));
+/// Python's `str.expandtabs()`: each tab up to the next multiple of 8 columns, counted
+/// in characters from the start of the line.
+fn expand_tabs(line: &str) -> Cow<'_, str> {
+    if !line.contains('\t') {
+        return Cow::Borrowed(line);
     }
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut column = 0;
+    for c in line.chars() {
+        if c == '\t' {
+            let spaces = 8 - column % 8;
+            out.extend(std::iter::repeat_n(' ', spaces));
+            column += spaces;
+        } else {
+            out.push(c);
+            column += 1;
+        }
+    }
+    Cow::Owned(out)
 }
 
-/// The docstring body lines for a leading and a trailing comment, already escaped.
-pub fn docstring_lines(leading: Option<&str>, trailing: Option<&str>) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Some(leading) = leading.filter(|c| !c.is_empty()) {
-        comment_lines(leading, &mut lines);
-    }
-    if let Some(trailing) = trailing.filter(|c| !c.is_empty()) {
-        if !lines.is_empty() {
-            lines.push(String::new());
-        }
-        comment_lines(trailing, &mut lines);
-    }
-    // A comment of only blank lines gives no docstring, as in the reference.
-    if lines.iter().all(String::is_empty) {
-        lines.clear();
+/// Removes the indentation common to the lines that have text, as `inspect.cleandoc`
+/// does (whitespace as `str.isspace` sees it, counted in characters); lines of only
+/// whitespace lose at most that much.
+fn dedent(lines: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
+    let indentation = |line: &str| line.chars().take_while(|c| is_python_space(*c)).count();
+    let margin = lines
+        .iter()
+        .filter(|line| !line.chars().all(is_python_space))
+        .map(|line| indentation(line))
+        .min()
+        .unwrap_or(0);
+    if margin == 0 {
+        return lines;
     }
     lines
+        .into_iter()
+        .map(|line| {
+            let cut = line
+                .char_indices()
+                .nth(margin)
+                .map_or(line.len(), |(i, _)| i);
+            match line {
+                Cow::Borrowed(line) => Cow::Borrowed(&line[cut..]),
+                Cow::Owned(line) => Cow::Owned(line[cut..].to_owned()),
+            }
+        })
+        .collect()
 }
 
-fn clean_line(line: &str) -> String {
-    let line = line.trim_end_matches(is_python_space);
-    // Most lines need no escape at all: plain ASCII text without backslashes, quotes (so
-    // without `"""`) or controls (tab is kept).
-    let plain = |b: u8| ((b' '..=b'~').contains(&b) && b != b'\\' && b != b'"') || b == b'\t';
-    if line.bytes().all(plain) {
-        return line.to_owned();
-    }
-    let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
+/// Characters that are kept only as escapes: controls, and the invisible characters
+/// ruff reports in strings (PLE2515 zero-width space, PLE2502 bidirectional controls),
+/// with the byte order mark.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200b}' | '\u{200f}' | '\u{061c}' | '\u{feff}' | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Whitespace as either Python or ruff sees it.
+fn is_any_space(c: char) -> bool {
+    is_python_space(c) || c.is_whitespace()
+}
+
+fn push_escape(out: &mut String, c: char) {
+    let code = c as u32;
+    let _ = match code {
+        0..=0xff => write!(out, "\\x{code:02x}"),
+        0x100..=0xffff => write!(out, "\\u{code:04x}"),
+        _ => write!(out, "\\U{code:08x}"),
+    };
+}
+
+/// One docstring line as source text of a non-raw triple-quoted string.
+fn escape_line(line: &str) -> String {
+    let last = line.chars().count().saturating_sub(1);
+    let mut in_indentation = true;
+    let mut out = String::with_capacity(line.len() + 8);
+    for (i, c) in line.chars().enumerate() {
+        in_indentation &= is_any_space(c);
+        let escape =
+            needs_escape(c) || (in_indentation && c != ' ') || (i == last && is_any_space(c));
         match c {
             '\\' => out.push_str("\\\\"),
-            '\t' => out.push('\t'),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if escape => push_escape(&mut out, c),
             c => out.push(c),
         }
     }
@@ -166,42 +293,103 @@ fn clean_line(line: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn leading_and_trailing_comments_join_with_a_blank_line() {
-        let lines = docstring_lines(Some(" Says hello.\n Twice.\n"), Some(" trailing\n"));
-        assert_eq!(lines, ["Says hello.", "Twice.", "", "trailing"]);
+    fn lines(leading: &str, trailing: Option<&str>) -> Vec<String> {
+        docstring(Some(leading.into()), trailing.map(Cow::from)).lines
     }
 
     #[test]
-    fn only_one_leading_space_is_removed() {
-        let lines = docstring_lines(Some("   indented\n no\n"), None);
-        assert_eq!(lines, ["  indented", "no"]);
+    fn leading_and_trailing_comments_join_with_a_blank_line() {
+        assert_eq!(
+            lines(" Says hello.\n Twice.\n", Some(" trailing\n")),
+            ["Says hello.", "Twice.", "", "trailing"]
+        );
+    }
+
+    #[test]
+    fn relative_indentation_is_kept_and_the_common_one_removed() {
+        assert_eq!(lines("   indented\n no\n", None), ["  indented", "no"]);
+        assert_eq!(
+            lines("  Example:\n      call()\n", None),
+            ["Example:", "    call()"]
+        );
+    }
+
+    #[test]
+    fn tabs_expand_to_eight_column_stops() {
+        assert_eq!(
+            lines("\tfoo\n x\tbar", None),
+            ["        foo", "x       bar"]
+        );
     }
 
     #[test]
     fn quotes_and_backslashes_are_escaped() {
-        let lines = docstring_lines(Some(r#" say """hi""" at C:\dir\ and \n"#), None);
-        assert_eq!(lines, [r#"say \"\"\"hi\"\"\" at C:\\dir\\ and \\n"#]);
+        assert_eq!(
+            lines(r#" say """hi""" at C:\dir\ and \n"#, None),
+            [r#"say \"\"\"hi\"\"\" at C:\\dir\\ and \\n"#]
+        );
     }
 
     #[test]
-    fn control_characters_and_trailing_space_are_cleaned() {
-        let lines = docstring_lines(Some(" nul\0here  \n\tkeep tab\n"), None);
-        assert_eq!(lines, ["nul\\x00here", "\tkeep tab"]);
+    fn controls_invisibles_and_edge_whitespace_are_escaped() {
+        assert_eq!(
+            lines(" nul\0here  \n a\u{200b}b\u{202e}c\u{feff}\n", None),
+            ["nul\\x00here \\x20", "a\\u200bb\\u202ec\\ufeff"]
+        );
+        // A no-break space leading a line would be re-indented away by ruff.
+        assert_eq!(lines(" a\n \u{a0}b\n", None), ["a", "\\xa0b"]);
+        // Lines of whitespace keep what exceeds the margin.
+        assert_eq!(lines(" a\n    \n b", None), ["a", "  \\x20", "b"]);
+    }
+
+    #[test]
+    fn ambiguous_characters_mark_the_docstring() {
+        assert!(docstring(Some(" don’t".into()), None).ambiguous);
+        assert!(docstring(Some(" a – b".into()), None).ambiguous);
+        assert!(!docstring(Some(" Привет, мир".into()), None).ambiguous);
+        assert!(docstring(Some(" Неllo".into()), None).ambiguous);
+        assert!(!docstring(Some(" plain".into()), None).ambiguous);
     }
 
     #[test]
     fn python_line_boundaries_split_lines() {
-        let lines = docstring_lines(Some(" a\r\n b\u{2028}c\u{0c}d"), None);
-        assert_eq!(lines, ["a", "b", "c", "d"]);
+        assert_eq!(
+            lines(" a\r\n b\u{2028}c\u{0c}d", None),
+            ["a", "b", "c", "d"]
+        );
         // U+2027 shares its first two bytes with U+2028 and is no boundary.
-        let lines = docstring_lines(Some(" é\u{85}x\u{2029}y\u{2027}z\r\rw\u{1e}"), None);
-        assert_eq!(lines, ["é", "x", "y\u{2027}z", "", "w"]);
+        assert_eq!(
+            lines(" é\u{85}x\u{2029}y\u{2027}z\r\rw\u{1e}", None),
+            ["é", "x", "y\u{2027}z", "", "w"]
+        );
     }
 
     #[test]
     fn blank_comments_give_no_docstring() {
-        assert!(docstring_lines(Some("\n\n"), Some("")).is_empty());
-        assert!(docstring_lines(None, None).is_empty());
+        assert!(docstring(Some("\n\n".into()), Some("".into())).is_empty());
+        assert!(docstring(None, None).is_empty());
+    }
+
+    #[test]
+    fn comments_that_are_not_utf8_are_decoded_lossily() {
+        let info = prost_types_info(&[(vec![6, 0], b" caf\xe9\n".as_slice())]);
+        let comments = Comments::new(Some(&info)).unwrap();
+        assert_eq!(comments.service(0).lines, ["caf\u{fffd}"]);
+    }
+
+    /// An encoded `SourceCodeInfo` with a leading comment at each path.
+    fn prost_types_info(locations: &[(Vec<i32>, &[u8])]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (path, comment) in locations {
+            let mut location = vec![0x0a, path.len() as u8];
+            location.extend(path.iter().map(|p| *p as u8));
+            location.push(0x1a);
+            location.push(comment.len() as u8);
+            location.extend_from_slice(comment);
+            out.push(0x0a);
+            out.push(location.len() as u8);
+            out.extend(location);
+        }
+        out
     }
 }

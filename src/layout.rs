@@ -275,6 +275,21 @@ pub fn python_string_literal(text: &str) -> String {
     out
 }
 
+/// `if {left} == "{literal}":` at `indent`, ending in a newline: on one line when it fits,
+/// else with the comparison split at `==` inside parentheses, as `ruff format` does.
+pub fn if_equals(indent: usize, left: &str, literal: &str) -> String {
+    let literal = python_string_literal(literal);
+    let line = format!("{:indent$}if {left} == {literal}:", "");
+    if width(&line) <= LINE_LIMIT {
+        return line + "\n";
+    }
+    let inner = indent + 4;
+    format!(
+        "{:indent$}if (\n{:inner$}{left}\n{:inner$}== {literal}\n{:indent$}):\n",
+        "", "", "", ""
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,6 +413,19 @@ mod tests {
         assert_eq!(
             desc_lookup(8, "x_pb", "a.B"),
             "        return next(s for s in x_pb.desc().services if s.type_name == \"a.B\")\n"
+        );
+    }
+
+    #[test]
+    fn long_comparisons_split_at_the_operator() {
+        assert_eq!(
+            if_equals(4, "__name__", "a.b_connect"),
+            "    if __name__ == \"a.b_connect\":\n"
+        );
+        let long = "a".repeat(70);
+        assert_eq!(
+            if_equals(4, "__name__", &long),
+            format!("    if (\n        __name__\n        == \"{long}\"\n    ):\n")
         );
     }
 

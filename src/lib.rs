@@ -6,7 +6,9 @@
 //! `templates/`, line layout: [`layout`], imports: [`imports`]) -> response bytes.
 //! [`standalone`] builds the same request from `.proto` files without protoc.
 
+mod builtins;
 pub mod comments;
+mod confusables;
 mod fast_hash;
 pub mod imports;
 pub mod layout;
@@ -159,7 +161,7 @@ impl<'a> Job<'a> {
             })
             .collect();
         for file in &files {
-            model::check_types(file, &types).map_err(|e| file_error(file, e))?;
+            model::check(file, &types, &options).map_err(|e| file_error(file, e))?;
         }
         Ok(Job {
             files,
@@ -184,7 +186,8 @@ impl<'a> Job<'a> {
 }
 
 fn file_error(file: &FileDescriptorProto, error: model::ModelError) -> String {
-    format!("{}: {}", file.name.as_deref().unwrap_or_default(), error.0)
+    let name = file.name.as_deref().unwrap_or_default();
+    format!("{}: {}", name.escape_debug(), error.0)
 }
 
 /// `items.iter().map(work).collect()` on every core (see [`for_each_in_parallel`]): the

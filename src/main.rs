@@ -1,7 +1,6 @@
 //! The `protoc-gen-connect_python` binary: plugin mode by default (protoc and buf run it
 //! with a request on stdin), or `generate` to compile `.proto` files without protoc.
 
-use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -137,15 +136,6 @@ fn generate_mode(
     if let Some(error) = response.error {
         return Err(error);
     }
-    // Write nothing unless every file was generated; then write each file whole.
-    for file in &response.file {
-        let name = file.name.as_deref().unwrap_or_default();
-        let path = out.join(name);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
-        fs::write(&path, file.content.as_deref().unwrap_or_default())
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    Ok(())
+    // Write nothing unless every file was generated, then all of them or none.
+    standalone::write_all(out, &response.file)
 }

@@ -33,6 +33,25 @@ const PROTOBUF_PY_WKT: &[&str] = &[
     "google/protobuf/compiler/plugin.proto",
 ];
 
+/// Proto files whose `_pb2` modules the `protobuf` package ships (`google.protobuf.*`), so
+/// that the google flavor imports them from there rather than from the generated tree.
+const GOOGLE_PROTOBUF_WKT: &[&str] = &[
+    "google/protobuf/any.proto",
+    "google/protobuf/api.proto",
+    "google/protobuf/descriptor.proto",
+    "google/protobuf/duration.proto",
+    "google/protobuf/empty.proto",
+    "google/protobuf/field_mask.proto",
+    "google/protobuf/json_enumvalue_options.proto",
+    "google/protobuf/json_options.proto",
+    "google/protobuf/source_context.proto",
+    "google/protobuf/struct.proto",
+    "google/protobuf/timestamp.proto",
+    "google/protobuf/type.proto",
+    "google/protobuf/wrappers.proto",
+    "google/protobuf/compiler/plugin.proto",
+];
+
 /// A Python module as the segments of its dotted path.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ModulePath(pub Vec<String>);
@@ -47,8 +66,8 @@ impl ModulePath {
         format!("{}.py", self.0.join("/"))
     }
 
-    /// A module at the root of the output tree has no package, so a relative import from
-    /// it fails when the output root is on `sys.path`.
+    /// A module at the root of the output tree has no package when the output root is on
+    /// `sys.path`, so its relative imports work only when the output root is a package.
     pub fn is_top_level(&self) -> bool {
         self.0.len() == 1
     }
@@ -86,24 +105,37 @@ pub fn module_for(flavor: Flavor, file_name: &str, suffix: &str) -> ModulePath {
     ModulePath(segments)
 }
 
-/// The message module of `file_name` in the `py` flavor when protobuf-py ships it.
-pub fn protobuf_py_wkt_module(file_name: &str, generated: bool) -> Option<ModulePath> {
-    if generated || !PROTOBUF_PY_WKT.contains(&file_name) {
+/// The message module of `file_name` when the flavor's message runtime ships it (a
+/// well-known type), unless the file is being generated itself: protobuf-py's
+/// `protobuf.wkt.google.protobuf[.compiler]` modules, or the `protobuf` package's
+/// `google.protobuf[.compiler]` ones.
+pub fn wkt_module(flavor: Flavor, file_name: &str, generated: bool) -> Option<ModulePath> {
+    if generated {
         return None;
     }
-    let mut segments: Vec<String> = vec!["protobuf".into(), "wkt".into()];
-    segments.extend(strip_proto(file_name).split('/').map(str::to_owned));
-    if let Some(last) = segments.last_mut() {
-        last.push_str("_pb");
+    match flavor {
+        Flavor::Py => {
+            if !PROTOBUF_PY_WKT.contains(&file_name) {
+                return None;
+            }
+            let mut segments: Vec<String> = vec!["protobuf".into(), "wkt".into()];
+            segments.extend(strip_proto(file_name).split('/').map(str::to_owned));
+            if let Some(last) = segments.last_mut() {
+                last.push_str("_pb");
+            }
+            Some(ModulePath(segments))
+        }
+        Flavor::Google => GOOGLE_PROTOBUF_WKT
+            .contains(&file_name)
+            .then(|| module_for(Flavor::Google, file_name, "_pb2")),
     }
-    Some(ModulePath(segments))
 }
 
 /// How `from` must name `target` in an import statement: absolute, or relative with the
-/// fewest dots. A top-level `from` module always imports absolutely (see
-/// [`ModulePath::is_top_level`]).
+/// fewest dots, as the reference computes it (a top-level module's relative imports
+/// start with one dot, which needs the output root to be a package).
 pub fn import_path(from: &ModulePath, target: &ModulePath, relative: bool) -> String {
-    if !relative || from.is_top_level() {
+    if !relative {
         return target.dotted();
     }
     let package = &from.0[..from.0.len() - 1];
@@ -139,14 +171,31 @@ mod tests {
     fn py_modules_follow_protoc_gen_py() {
         let m = module_for(Flavor::Py, "class/2fa/x-y.proto", "_pb");
         assert_eq!(m.dotted(), "class_.pb__2fa.x_y_pb");
+        let wkt = |flavor, file, generated| wkt_module(flavor, file, generated).map(|m| m.dotted());
         assert_eq!(
-            protobuf_py_wkt_module("google/protobuf/empty.proto", false)
-                .unwrap()
-                .dotted(),
-            "protobuf.wkt.google.protobuf.empty_pb"
+            wkt(Flavor::Py, "google/protobuf/empty.proto", false).as_deref(),
+            Some("protobuf.wkt.google.protobuf.empty_pb")
         );
-        assert!(protobuf_py_wkt_module("google/protobuf/empty.proto", true).is_none());
-        assert!(protobuf_py_wkt_module("google/type/date.proto", false).is_none());
+        assert_eq!(
+            wkt(
+                Flavor::Google,
+                "google/protobuf/compiler/plugin.proto",
+                false
+            )
+            .as_deref(),
+            Some("google.protobuf.compiler.plugin_pb2")
+        );
+        assert_eq!(wkt(Flavor::Py, "google/protobuf/empty.proto", true), None);
+        assert_eq!(
+            wkt(Flavor::Google, "google/protobuf/empty.proto", true),
+            None
+        );
+        assert_eq!(wkt(Flavor::Py, "google/type/date.proto", false), None);
+        // protobuf-py ships more of google/protobuf than the protobuf package does.
+        assert_eq!(
+            wkt(Flavor::Google, "google/protobuf/go_features.proto", false),
+            None
+        );
     }
 
     #[test]
@@ -172,13 +221,15 @@ mod tests {
     }
 
     #[test]
-    fn top_level_modules_import_absolutely() {
+    fn top_level_modules_import_relatively_unless_absolute() {
         let from = path("root_connect");
-        assert_eq!(import_path(&from, &path("root_pb2"), true), "root_pb2");
+        assert_eq!(import_path(&from, &path("root_pb2"), true), ".root_pb2");
         assert_eq!(
             import_path(&from, &path("acme.common.v1.types_pb"), true),
-            "acme.common.v1.types_pb"
+            ".acme.common.v1.types_pb"
         );
+        assert_eq!(import_path(&from, &ModulePath(vec![]), true), ".");
+        assert_eq!(import_path(&from, &path("root_pb2"), false), "root_pb2");
         assert_eq!(
             import_path(
                 &path("a.b_connect"),

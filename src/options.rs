@@ -1,4 +1,4 @@
-//! Plugin parameters: `protobuf=google|py` and `io=sync|async`.
+//! Plugin parameters: `protobuf=google|py`, `io=sync|async` and `imports=relative|absolute`.
 //!
 //! Parsing is strict: an unknown key or value is an error that names it and lists what is
 //! valid, because a typo silently ignored produces code for the wrong runtime flavor.
@@ -22,10 +22,23 @@ pub enum Io {
     Async,
 }
 
+/// How a generated module names the other modules of the generated tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Imports {
+    /// The reference's import statements: relative where it writes them relative (every
+    /// import of the py flavor's tree, the module's own messages in the google flavor),
+    /// root-level files included. Works when the output root is a package or inside one.
+    Relative,
+    /// Every import of a module of the generated tree is absolute. Works when the output
+    /// root is on `sys.path`, the layout protoc's own `_pb2` modules assume.
+    Absolute,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     pub flavor: Flavor,
     pub io: Io,
+    pub imports: Imports,
 }
 
 impl Default for Options {
@@ -34,6 +47,7 @@ impl Default for Options {
         Options {
             flavor: Flavor::Py,
             io: Io::Both,
+            imports: Imports::Relative,
         }
     }
 }
@@ -67,6 +81,13 @@ pub const OPTION_SPECS: &[OptionSpec] = &[
         values: &["sync", "async"],
         help: "generate only the threaded (`sync`) or only the asyncio (`async`) classes; \
                both when unset",
+    },
+    OptionSpec {
+        key: "imports",
+        values: &["relative", "absolute"],
+        help: "how modules of the generated tree are imported: `relative` as \
+               protoc-gen-connectrpc does (default; the output root is a package or inside \
+               one), `absolute` for an output root on sys.path",
     },
     OptionSpec {
         key: "no_fmt_off",
@@ -135,6 +156,8 @@ pub fn parse(parameter: &str) -> Result<Options, OptionsError> {
             ("protobuf", _) => options.flavor = Flavor::Py,
             ("io", "sync") => options.io = Io::Sync,
             ("io", _) => options.io = Io::Async,
+            ("imports", "absolute") => options.imports = Imports::Absolute,
+            ("imports", _) => options.imports = Imports::Relative,
             _ => {}
         }
     }
@@ -174,6 +197,11 @@ mod tests {
         assert_eq!(options.flavor, Flavor::Google);
         assert_eq!(options.io, Io::Sync);
         assert_eq!(parse("io=async").unwrap().io, Io::Async);
+        assert_eq!(
+            parse("imports=absolute").unwrap().imports,
+            Imports::Absolute
+        );
+        assert_eq!(parse("imports=relative").unwrap(), Options::default());
         assert_eq!(parse(" protobuf = py ").unwrap().flavor, Flavor::Py);
         assert_eq!(parse("protobuf=GOOGLE").unwrap().flavor, Flavor::Google);
         assert_eq!(parse("no_fmt_off").unwrap(), Options::default());

@@ -121,12 +121,13 @@ pub struct MethodOptions {
 }
 
 /// A `SourceCodeInfo.Location`: its path, and its comments borrowed from the encoded
-/// `SourceCodeInfo`.
+/// `SourceCodeInfo`, as bytes: comments ought to be UTF-8, but protoc's python_out
+/// accepts a file whose comments are not, so the caller decodes them lossily.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Location<'p, 'a> {
     pub path: &'p [i32],
-    pub leading_comments: Option<&'a str>,
-    pub trailing_comments: Option<&'a str>,
+    pub leading_comments: Option<&'a [u8]>,
+    pub trailing_comments: Option<&'a [u8]>,
 }
 
 /// Calls `visit` with each location of an encoded `SourceCodeInfo`, in order. The path
@@ -157,8 +158,8 @@ pub fn scan_locations<'a>(
                     }
                 }
                 (1, WIRE_VARINT) => path.push(location.varint()? as i32),
-                (3, WIRE_LEN) => leading = Some(location.string()?),
-                (4, WIRE_LEN) => trailing = Some(location.string()?),
+                (3, WIRE_LEN) => leading = Some(location.len_delimited()?),
+                (4, WIRE_LEN) => trailing = Some(location.len_delimited()?),
                 _ => location.skip(wire_type)?,
             }
         }
@@ -229,10 +230,6 @@ impl<'a> Wire<'a> {
     fn len_delimited(&mut self) -> Result<&'a [u8], WireError> {
         let len = self.varint()?;
         self.take(usize::try_from(len).map_err(|_| WireError("length too large"))?)
-    }
-
-    fn string(&mut self) -> Result<&'a str, WireError> {
-        std::str::from_utf8(self.len_delimited()?).map_err(|_| WireError("string is not UTF-8"))
     }
 
     fn skip(&mut self, wire_type: u8) -> Result<(), WireError> {
@@ -355,8 +352,10 @@ mod tests {
         scan_locations(bytes, |l| {
             seen.push((
                 l.path.to_vec(),
-                l.leading_comments.map(str::to_owned),
-                l.trailing_comments.map(str::to_owned),
+                l.leading_comments
+                    .map(|c| String::from_utf8_lossy(c).into_owned()),
+                l.trailing_comments
+                    .map(|c| String::from_utf8_lossy(c).into_owned()),
             ))
         })?;
         Ok(seen)
@@ -403,7 +402,11 @@ mod tests {
         .encode_to_vec();
         assert!(scan(&info[..info.len() - 2]).is_err());
         assert!(scan(&[0x0a, 0x02, 0x1a, 0x01]).is_err());
-        assert!(scan(&[0x0a, 0x03, 0x1a, 0x01, 0xff]).is_err(), "not UTF-8");
+        // Comments that are not UTF-8 are the caller's to decode.
+        assert_eq!(
+            scan(&[0x0a, 0x03, 0x1a, 0x01, 0xff]).unwrap(),
+            [(vec![], Some("\u{fffd}".into()), None)]
+        );
         assert!(scan(&[0xff; 11]).is_err(), "varint too long");
     }
 

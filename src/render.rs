@@ -2,32 +2,53 @@
 //! `templates/`; this module feeds them, computing only what depends on line width
 //! (through [`crate::layout`]) and the blank lines between classes.
 
-use std::fmt;
+use std::fmt::{self, Write};
 
 use askama::Template;
 
-use crate::imports;
-use crate::layout::{TypeExpr, class_header, decorator_call, desc_lookup, pad, write_labeled_expr};
+use crate::comments::Doc;
+use crate::imports::{self, ImportBlocks};
+use crate::layout::{
+    TypeExpr, class_header, decorator_call, desc_lookup, if_equals, pad, write_labeled_expr,
+};
 use crate::model::{
-    CodecConstants, FileModel, MethodInfoNames, MethodModel, ServiceModel, Symbols,
+    CodecConstants, FileModel, LayoutGuard, LayoutGuardKind, MethodInfoNames, MethodModel,
+    ServiceModel, Symbols,
 };
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The module's head: the header, the imports, and the module-level names the classes
+/// need when they are defined.
 #[derive(Template)]
 #[template(path = "module.py.j2", escape = "none")]
 struct ModuleTemplate<'a> {
     m: &'a FileModel,
-    rpc: &'a RpcSymbols<'a>,
     version: &'a str,
-    imports: String,
-    method_infos: Option<MethodInfosBlock<'a>>,
+    /// The proto file's name and the parameter, made safe to print in a comment.
+    source: String,
+    parameter: String,
+    imports: ImportBlocks,
+    type_checking: &'a str,
+    guard: Option<GuardBlock<'a>>,
+}
+
+/// The `try:` block around the imports that depend on the tree's layout.
+struct GuardBlock<'a> {
+    names: &'a LayoutGuard,
+    /// The test, at the handler's indentation, for "imported in the layout the imports
+    /// were generated for": then the failure is not the layout's, and is re-raised.
+    right_layout: String,
+    relative: bool,
 }
 
 /// The lazy `MethodInfo` holder: its class with one typed attribute per RPC, its
 /// instance, the table its `__getattr__` builds from, and the function that looks up the
-/// message classes that table names.
-struct MethodInfosBlock<'a> {
+/// message classes that table names. Private machinery, so it ends the module.
+#[derive(Template)]
+#[template(path = "method_infos.py.j2", escape = "none")]
+struct MethodInfosTemplate<'a> {
+    rpc: &'a RpcSymbols<'a>,
     names: &'a MethodInfoNames,
     any: &'a str,
     type_checking: &'a str,
@@ -44,6 +65,8 @@ struct ProtocolTemplate<'a> {
     sym: &'a Symbols,
     rpc: &'a RpcSymbols<'a>,
     class_header: String,
+    /// `  # noqa: A001` when the class is named like a builtin.
+    header_noqa: &'static str,
     doc: String,
     methods: Vec<ProtocolMethod<'a>>,
     desc_sep: &'static str,
@@ -205,7 +228,7 @@ fn annotation<'a>(
 /// there is no comment. Printed by the template like [`Annotation`].
 struct Docstring<'a> {
     indent: usize,
-    body: &'a [String],
+    body: &'a Doc,
 }
 
 impl askama::FastWritable for Docstring<'_> {
@@ -224,27 +247,14 @@ impl fmt::Display for Docstring<'_> {
 const BYTES_PER_RPC: usize = 2560;
 const BYTES_PER_SERVICE: usize = 8192;
 
-/// Renders the whole `_connect.py` module.
+/// Renders the whole `_connect.py` module: its head, the public classes of each service,
+/// then the private machinery they share.
 pub fn render_file(m: &FileModel) -> Result<String, askama::Error> {
-    let type_checking = if m.imports.iter().any(|i| !i.runtime) {
-        m.sym.n("TYPE_CHECKING")
-    } else {
-        "TYPE_CHECKING"
-    };
     let rpcs: usize = m.services.iter().map(|s| s.methods.len()).sum();
     let mut out =
         String::with_capacity(4096 + rpcs * BYTES_PER_RPC + m.services.len() * BYTES_PER_SERVICE);
     let rpc = RpcSymbols::new(m);
-    ModuleTemplate {
-        m,
-        rpc: &rpc,
-        version: VERSION,
-        imports: imports::render(&m.imports, type_checking)
-            .trim_end()
-            .to_owned(),
-        method_infos: method_infos_block(m, &rpc),
-    }
-    .render_into(&mut out)?;
+    module_head(m).render_into(&mut out)?;
     for svc in &m.services {
         if m.gen_async {
             push_class(&mut out, &protocol(m, &rpc, svc, true))?;
@@ -257,10 +267,79 @@ pub fn render_file(m: &FileModel) -> Result<String, askama::Error> {
             push_class(&mut out, &client(m, &rpc, svc, false))?;
         }
     }
+    if let Some(method_infos) = method_infos_block(m, &rpc) {
+        push_class(&mut out, &method_infos)?;
+    }
     Ok(out)
 }
 
-fn method_infos_block<'a>(m: &'a FileModel, rpc: &RpcSymbols<'a>) -> Option<MethodInfosBlock<'a>> {
+fn module_head(m: &FileModel) -> ModuleTemplate<'_> {
+    let mut imports = imports::render(&m.imports);
+    for block in [
+        &mut imports.runtime,
+        &mut imports.layout,
+        &mut imports.type_checking,
+    ] {
+        block.truncate(block.trim_end().len());
+    }
+    let type_checking = if imports.type_checking.is_empty() {
+        "TYPE_CHECKING"
+    } else {
+        m.sym.n("TYPE_CHECKING")
+    };
+    ModuleTemplate {
+        m,
+        version: VERSION,
+        source: comment_text(&m.proto_name),
+        parameter: comment_text(&m.parameter),
+        imports,
+        type_checking,
+        guard: m.layout_guard.as_ref().map(|names| GuardBlock {
+            names,
+            right_layout: match names.kind {
+                LayoutGuardKind::Relative => "    if __package__:\n".to_owned(),
+                LayoutGuardKind::Absolute { .. } => if_equals(
+                    4,
+                    "__name__",
+                    &m.output_path.trim_end_matches(".py").replace('/', "."),
+                ),
+            },
+            relative: matches!(names.kind, LayoutGuardKind::Relative),
+        }),
+    }
+}
+
+/// Text from the request in a `#` comment: everything that could end the comment line
+/// (LF, CR and the other line breaks `str.splitlines` knows) or that a reader could not
+/// see is escaped, and so is everything not ASCII (ruff's RUF003 reports ambiguous
+/// characters in comments), the way Python writes them in a string literal.
+pub fn comment_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            ' '..='~' => out.push(c),
+            c => {
+                let code = c as u32;
+                let _ = match code {
+                    0..=0xff => write!(out, "\\x{code:02x}"),
+                    0x100..=0xffff => write!(out, "\\u{code:04x}"),
+                    _ => write!(out, "\\U{code:08x}"),
+                };
+            }
+        }
+    }
+    out
+}
+
+fn method_infos_block<'a>(
+    m: &'a FileModel,
+    rpc: &'a RpcSymbols<'a>,
+) -> Option<MethodInfosTemplate<'a>> {
     let names = m.method_infos.as_ref()?;
     let any = m.sym.n("Any");
     let rpcs: Vec<(&ServiceModel, &MethodModel)> = m
@@ -281,7 +360,8 @@ fn method_infos_block<'a>(m: &'a FileModel, rpc: &RpcSymbols<'a>) -> Option<Meth
             suffix: "",
         })
         .collect();
-    Some(MethodInfosBlock {
+    Some(MethodInfosTemplate {
+        rpc,
         names,
         any,
         type_checking: m.sym.n("TYPE_CHECKING"),
@@ -347,6 +427,12 @@ fn protocol<'a>(
         sym,
         rpc,
         class_header: class_header(name, &TypeExpr::name(sym.n("Protocol"))),
+        // Only the asyncio Protocol takes the service's own name.
+        header_noqa: if asynchronous && svc.shadows_builtin {
+            "  # noqa: A001"
+        } else {
+            ""
+        },
         desc_sep: blank_line_unless(methods.is_empty() && doc.is_empty()),
         doc,
         methods,
@@ -496,7 +582,7 @@ fn blank_line_unless(first: bool) -> &'static str {
 }
 
 /// A class docstring, without the final newline: the class templates add line breaks.
-fn class_docstring(body: &[String]) -> String {
+fn class_docstring(body: &Doc) -> String {
     let mut out = String::new();
     let _ = write_docstring(&mut out, 4, body);
     out.truncate(out.trim_end_matches('\n').len());
@@ -505,18 +591,15 @@ fn class_docstring(body: &[String]) -> String {
 
 /// A docstring block at `indent`, with the opening and closing quotes on their own lines
 /// (the layout the reference uses and `ruff format` keeps); nothing when there is no
-/// comment.
-fn write_docstring<W: fmt::Write + ?Sized>(
-    out: &mut W,
-    indent: usize,
-    body: &[String],
-) -> fmt::Result {
+/// comment. A docstring with characters ruff calls ambiguous carries RUF002's `noqa` on
+/// its closing line, which is where ruff looks for a multi-line string's.
+fn write_docstring<W: fmt::Write + ?Sized>(out: &mut W, indent: usize, body: &Doc) -> fmt::Result {
     if body.is_empty() {
         return Ok(());
     }
     pad(out, indent)?;
     out.write_str("\"\"\"\n")?;
-    for line in body {
+    for line in &body.lines {
         if !line.is_empty() {
             pad(out, indent)?;
             out.write_str(line)?;
@@ -524,5 +607,9 @@ fn write_docstring<W: fmt::Write + ?Sized>(
         out.write_char('\n')?;
     }
     pad(out, indent)?;
-    out.write_str("\"\"\"\n")
+    out.write_str("\"\"\"")?;
+    if body.ambiguous {
+        out.write_str("  # noqa: RUF002")?;
+    }
+    out.write_char('\n')
 }

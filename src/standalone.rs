@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 
-use crate::plugin_proto::{CodeGeneratorRequest, FileDescriptorProto};
+use crate::plugin_proto::{CodeGeneratorRequest, FileDescriptorProto, GeneratedFile};
 
 /// `google.protobuf.FileDescriptorSet`, with our lean file descriptors.
 #[derive(Clone, PartialEq, Message)]
@@ -113,4 +113,160 @@ fn miette_labels(error: &protox::Error) -> Option<String> {
         })
         .collect();
     (!labels.is_empty()).then(|| labels.join("; "))
+}
+
+/// Writes the generated files under `out`, all or nothing: every name is checked first
+/// (relative, inside `out`), every file is written to a temporary sibling, and only when
+/// all were written are they renamed into place, replacing older versions. On any
+/// failure `out` is left as it was: temporaries and the directories made for them are
+/// removed, files already replaced are restored.
+pub fn write_all(out: &Path, files: &[GeneratedFile]) -> Result<(), String> {
+    let mut targets = Vec::with_capacity(files.len());
+    for file in files {
+        let name = file.name.as_deref().unwrap_or_default();
+        let path = out.join(checked_output_name(name)?);
+        if targets.iter().any(|(p, _): &(PathBuf, &str)| *p == path) {
+            return Err(format!("`{}` is generated twice", name.escape_debug()));
+        }
+        targets.push((path, file.content.as_deref().unwrap_or_default()));
+    }
+    let mut work = Writes::default();
+    let result = work.stage(&targets).and_then(|()| work.commit());
+    if result.is_err() {
+        work.roll_back();
+    } else {
+        work.finish();
+    }
+    result
+}
+
+/// An output name that stays inside the output directory: relative, made of normal
+/// segments only (no empty, `.` or `..` one), without NUL.
+fn checked_output_name(name: &str) -> Result<&Path, String> {
+    let bad = name.is_empty()
+        || name.starts_with('/')
+        || name.contains('\0')
+        || name
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..");
+    if bad {
+        return Err(format!(
+            "output file name `{}` is not a relative path inside --out; nothing was written",
+            name.escape_debug()
+        ));
+    }
+    Ok(Path::new(name))
+}
+
+/// What [`write_all`] has done so far, to finish or undo it.
+#[derive(Default)]
+struct Writes {
+    /// Directories made, parents first.
+    made_dirs: Vec<PathBuf>,
+    /// Each target with its written temporary sibling.
+    staged: Vec<(PathBuf, PathBuf)>,
+    /// Targets renamed into place, with the backup of the file each replaced.
+    committed: Vec<(PathBuf, Option<PathBuf>)>,
+}
+
+impl Writes {
+    fn stage(&mut self, targets: &[(PathBuf, &str)]) -> Result<(), String> {
+        for (index, (path, content)) in targets.iter().enumerate() {
+            if path.is_dir() {
+                return Err(format!(
+                    "{}: is a directory, where a generated file must go; nothing was written",
+                    path.display()
+                ));
+            }
+            let parent = path.parent().unwrap_or(Path::new("."));
+            self.make_dirs(parent)?;
+            let temp = sibling(path, &format!("tmp{index}"));
+            fs::write(&temp, content)
+                .map_err(|e| format!("{}: {e}; nothing was written", temp.display()))?;
+            self.staged.push((path.clone(), temp));
+        }
+        Ok(())
+    }
+
+    fn make_dirs(&mut self, dir: &Path) -> Result<(), String> {
+        let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+        for dir in missing.into_iter().rev() {
+            fs::create_dir(dir)
+                .map_err(|e| format!("{}: {e}; nothing was written", dir.display()))?;
+            self.made_dirs.push(dir.to_owned());
+        }
+        if !dir.is_dir() {
+            return Err(format!(
+                "{}: is not a directory; nothing was written",
+                dir.display()
+            ));
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<(), String> {
+        let staged = std::mem::take(&mut self.staged);
+        for (index, (target, temp)) in staged.iter().enumerate() {
+            if let Err(e) = self.replace(target, temp) {
+                // The temporaries not renamed yet are the rollback's to remove.
+                self.staged = staged[index..].to_vec();
+                return Err(format!("{}: {e}; nothing was written", target.display()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Renames `temp` to `target`, keeping the file it replaces as a backup.
+    fn replace(&mut self, target: &Path, temp: &Path) -> std::io::Result<()> {
+        let backup = if target.exists() {
+            let backup = sibling(target, "old");
+            fs::rename(target, &backup)?;
+            Some(backup)
+        } else {
+            None
+        };
+        if let Err(e) = fs::rename(temp, target) {
+            if let Some(backup) = &backup {
+                let _ = fs::rename(backup, target);
+            }
+            return Err(e);
+        }
+        self.committed.push((target.to_owned(), backup));
+        Ok(())
+    }
+
+    /// Puts back every replaced file, removes every new one, every temporary and every
+    /// directory made.
+    fn roll_back(&mut self) {
+        for (target, backup) in self.committed.drain(..).rev() {
+            match backup {
+                Some(backup) => {
+                    let _ = fs::rename(backup, &target);
+                }
+                None => {
+                    let _ = fs::remove_file(&target);
+                }
+            }
+        }
+        for (_, temp) in self.staged.drain(..) {
+            let _ = fs::remove_file(temp);
+        }
+        for dir in self.made_dirs.drain(..).rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+
+    fn finish(&mut self) {
+        for (_, backup) in self.committed.drain(..) {
+            if let Some(backup) = backup {
+                let _ = fs::remove_file(backup);
+            }
+        }
+    }
+}
+
+/// A hidden sibling of `path` for this process: `.<name>.<tag>-<pid>`.
+fn sibling(path: &Path, tag: &str) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
 }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use prost::Message;
-use protoc_gen_connect_python::plugin_proto::{CodeGeneratorRequest, CodeGeneratorResponse};
+use protoc_gen_connect_python::plugin_proto::{
+    CodeGeneratorRequest, CodeGeneratorResponse, FileDescriptorProto,
+};
 use protoc_gen_connect_python::standalone::request_from_protos;
 
 const BIN: &str = env!("CARGO_BIN_EXE_protoc-gen-connect_python");
@@ -229,6 +231,234 @@ fn version_and_help() {
     ] {
         assert!(help.contains(needle), "`{needle}` missing from:\n{help}");
     }
+}
+
+fn response_of(request: &CodeGeneratorRequest) -> CodeGeneratorResponse {
+    let output = run(&[], &request.encode_to_vec());
+    assert!(output.status.success(), "{}", stderr(&output));
+    CodeGeneratorResponse::decode(output.stdout.as_slice()).unwrap()
+}
+
+/// The eliza request with one change made to its (only) file.
+fn eliza_with(
+    parameter: &str,
+    change: impl FnOnce(&mut FileDescriptorProto),
+) -> CodeGeneratorRequest {
+    let mut request = eliza_request(parameter);
+    change(request.proto_file.last_mut().unwrap());
+    request
+}
+
+#[test]
+fn names_protoc_never_sends_are_clean_errors() {
+    type Change = Box<dyn FnOnce(&mut FileDescriptorProto)>;
+    let cases: Vec<(&str, Change)> = vec![
+        (
+            "service `a b`",
+            Box::new(|f| f.service[0].name = Some("a b".into())),
+        ),
+        (
+            "method `` ",
+            Box::new(|f| f.service[0].method[0].name = Some(String::new())),
+        ),
+        (
+            "method `1st`",
+            Box::new(|f| f.service[0].method[0].name = Some("1st".into())),
+        ),
+        (
+            "package `eliza.v1.`",
+            Box::new(|f| f.package = Some("eliza.v1.".into())),
+        ),
+        (
+            "service `x\\ny`",
+            Box::new(|f| f.service[0].name = Some("x\ny".into())),
+        ),
+    ];
+    for (needle, change) in cases {
+        let request = eliza_with("", change);
+        let response = response_of(&request);
+        let error = response.error.unwrap_or_default();
+        assert!(error.contains(needle.trim_end()), "{needle}: {error}");
+        assert!(!error.contains('\n'), "{error}");
+        assert!(response.file.is_empty());
+    }
+}
+
+#[test]
+fn keyword_messages_are_refused_in_the_google_flavor_only() {
+    let rename = |f: &mut FileDescriptorProto| {
+        let message = f
+            .message_type
+            .iter_mut()
+            .find(|m| m.name.as_deref() == Some("SayRequest"))
+            .unwrap();
+        message.name = Some("None".into());
+        for method in &mut f.service[0].method {
+            if method.input_type.as_deref() == Some(".eliza.v1.SayRequest") {
+                method.input_type = Some(".eliza.v1.None".into());
+            }
+        }
+    };
+    let response = response_of(&eliza_with("protobuf=google", rename));
+    let error = response.error.unwrap();
+    assert!(
+        error.contains("`eliza.v1.None`") && error.contains("protobuf=py"),
+        "{error}"
+    );
+    let response = response_of(&eliza_with("", rename));
+    assert_eq!(response.error, None);
+    let content = response.file[0].content.as_deref().unwrap();
+    assert!(content.contains("    None_,\n"), "{content}");
+}
+
+#[test]
+fn header_comments_escape_what_would_end_them() {
+    let request = eliza_with("protobuf=google,\nio=sync\n", |f| {
+        f.name = Some("eliza/v1/eliza.proto".into());
+    });
+    let response = response_of(&request);
+    assert_eq!(response.error, None);
+    let content = response.file[0].content.as_deref().unwrap();
+    assert!(
+        content.contains("# Parameters: \"protobuf=google,\\nio=sync\\n\"\n"),
+        "{content}"
+    );
+    // py flavor: protoc-gen-py escapes the module name, the header shows the file's.
+    let request = eliza_with("", |f| {
+        f.name = Some("eliza/v1/my eliza\u{2028}.proto".into())
+    });
+    let request = CodeGeneratorRequest {
+        file_to_generate: vec!["eliza/v1/my eliza\u{2028}.proto".into()],
+        ..request
+    };
+    let response = response_of(&request);
+    assert_eq!(response.error, None);
+    let file = &response.file[0];
+    assert_eq!(file.name.as_deref(), Some("eliza/v1/my_eliza__connect.py"));
+    let content = file.content.as_deref().unwrap();
+    assert!(
+        content.contains("# Source: eliza/v1/my eliza\\u2028.proto\n"),
+        "{content}"
+    );
+}
+
+#[test]
+fn comments_that_are_not_utf8_do_not_fail_the_run() {
+    let mut request = eliza_request("");
+    let file = request.proto_file.last_mut().unwrap();
+    let info = file.source_code_info.as_mut().unwrap();
+    // `é` in Latin-1 inside the first comment of the file.
+    let at = info.windows(2).position(|w| w == b" E").unwrap();
+    info[at] = 0xe9;
+    let response = response_of(&request);
+    assert_eq!(response.error, None);
+}
+
+/// Writes a descriptor set holding the eliza file under another name.
+fn descriptor_set_named(dir: &Path, name: &str) -> PathBuf {
+    let mut file = eliza_request("").proto_file.pop().unwrap();
+    file.name = Some(name.into());
+    let set = protoc_gen_connect_python_test_set(vec![file]);
+    let path = dir.join("set.binpb");
+    std::fs::write(&path, set).unwrap();
+    path
+}
+
+/// A `FileDescriptorSet` (field 1: repeated file) of the given files.
+fn protoc_gen_connect_python_test_set(files: Vec<FileDescriptorProto>) -> Vec<u8> {
+    #[derive(Clone, PartialEq, Message)]
+    struct Set {
+        #[prost(message, repeated, tag = "1")]
+        file: Vec<FileDescriptorProto>,
+    }
+    Set { file: files }.encode_to_vec()
+}
+
+#[test]
+fn standalone_never_writes_outside_out() {
+    let dir = tempdir("outside");
+    let out = dir.join("out");
+    for (flavor, name) in [
+        ("protobuf=py", "/abs/x.proto"),
+        ("protobuf=google", "/abs/x.proto"),
+        ("protobuf=google", "../../x/y.proto"),
+        ("protobuf=py", "a//b.proto"),
+    ] {
+        let set = descriptor_set_named(&dir, name);
+        let output = run(
+            &[
+                "generate",
+                "--descriptor-set",
+                set.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--opt",
+                flavor,
+            ],
+            b"",
+        );
+        assert!(!output.status.success(), "{name}");
+        assert!(stderr(&output).contains(name), "{}", stderr(&output));
+        assert!(!out.exists(), "{name}: something was written");
+        assert!(!Path::new("/abs").exists() && !dir.join("../x").exists());
+    }
+}
+
+#[test]
+fn standalone_writes_all_files_or_none() {
+    let dir = tempdir("atomic");
+    let out = dir.join("out");
+    let proto = proto_dir();
+    let files = ["eliza/v1/eliza.proto", "acme/shop/v1/shop.proto"];
+    // A stale first file, and a directory where the second file must go.
+    std::fs::create_dir_all(out.join("eliza/v1")).unwrap();
+    std::fs::write(out.join("eliza/v1/eliza_connect.py"), "old").unwrap();
+    std::fs::create_dir_all(out.join("acme/shop/v1/shop_connect.py")).unwrap();
+    let listing = |dir: &Path| {
+        let mut all = Vec::new();
+        let mut stack = vec![dir.to_owned()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path.clone());
+                }
+                all.push(path);
+            }
+        }
+        all.sort();
+        all
+    };
+    let before = listing(&out);
+    let output = run_generate(&proto, &out, &files);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("is a directory"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(listing(&out), before, "--out changed");
+    assert_eq!(
+        std::fs::read_to_string(out.join("eliza/v1/eliza_connect.py")).unwrap(),
+        "old"
+    );
+    // Without the obstacle both are written, and nothing else.
+    std::fs::remove_dir(out.join("acme/shop/v1/shop_connect.py")).unwrap();
+    let output = run_generate(&proto, &out, &files);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_ne!(
+        std::fs::read_to_string(out.join("eliza/v1/eliza_connect.py")).unwrap(),
+        "old"
+    );
+    let names: Vec<String> = listing(&out)
+        .iter()
+        .filter(|p| p.is_file())
+        .map(|p| p.strip_prefix(&out).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["acme/shop/v1/shop_connect.py", "eliza/v1/eliza_connect.py"]
+    );
 }
 
 fn tempdir(name: &str) -> PathBuf {

@@ -1,4 +1,5 @@
-"""Name collisions and shadowing (hazards/v1/collisions.proto, shadowing.proto).
+"""Name collisions and shadowing (hazards/v1/collisions.proto, shadowing.proto,
+builtin_services.proto).
 
 * Statically, in every parameter set: every top-level name of the module (classes,
   functions, constants, imports, including those under ``if TYPE_CHECKING:``) and every
@@ -13,15 +14,21 @@ from __future__ import annotations
 
 import ast
 import collections
+from pathlib import Path
 
 import pytest
+from google.protobuf import descriptor_pb2
 
 # isort: split
 import gen_support as gs
 
 pytestmark = pytest.mark.usefixtures("require_trees")
 
-HAZARD_MODULES = ("hazards.v1.collisions_connect", "hazards.v1.shadowing_connect")
+HAZARD_MODULES = (
+    "hazards.v1.collisions_connect",
+    "hazards.v1.shadowing_connect",
+    "hazards.v1.builtin_services_connect",
+)
 
 
 def top_level_bindings(module: ast.Module) -> list[str]:
@@ -44,6 +51,8 @@ def top_level_bindings(module: ast.Module) -> list[str]:
             elif isinstance(node, ast.If):  # if TYPE_CHECKING:
                 visit(node.body)
                 visit(node.orelse)
+            elif isinstance(node, ast.Try):  # the layout guard's imports
+                visit(node.body)
 
     visit(module.body)
     return names
@@ -198,3 +207,33 @@ def test_shadow_client_keeps_runtime_close(tree: gs.Tree) -> None:
     assert out["protocols"], out
     assert all(out["protocols"].values()), out["protocols"]
     assert out["echo_info"] == [[True, True]]
+
+
+@pytest.mark.usefixtures("plugin")
+def test_a_message_named_annotations_is_aliased(tmp_path: Path) -> None:
+    """Google flavor: a message named like what ``from __future__ import annotations``
+    binds is imported under an alias, and the module passes mypy --strict. (The py
+    flavor cannot be checked: protoc-gen-py's own module for such a message redefines
+    ``annotations`` and fails mypy itself.)"""
+    file = descriptor_pb2.FileDescriptorProto(
+        name="names/v1/future.proto", package="names.v1", syntax="proto3"
+    )
+    file.message_type.add(name="annotations")
+    service = file.service.add(name="Future")
+    service.method.add(
+        name="Get",
+        input_type=".names.v1.annotations",
+        output_type=".names.v1.annotations",
+    )
+    descriptor_set = tmp_path / "set.binpb"
+    descriptor_set.write_bytes(
+        descriptor_pb2.FileDescriptorSet(file=[file]).SerializeToString()
+    )
+    out = tmp_path / "out"
+    gs.generate_from_descriptor_set(descriptor_set, [file.name], "google", out)
+    source = (out / "names" / "v1" / "future_connect.py").read_text(encoding="utf-8")
+    assert "from .future_pb2 import annotations as annotations_\n" in source
+    tree = gs.Tree("ours", "google", "default", out)
+    config = gs.write_mypy_config(tree, tmp_path)
+    result = gs.run_mypy(tree, config, tree.connect_files(), cache="future-annotations")
+    assert result.returncode == 0, gs.describe(result)

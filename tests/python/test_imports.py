@@ -1,7 +1,7 @@
-"""Every generated module imports in a fresh interpreter whose sys.path starts with the
-output root (as a user's project would have it), including the root-level
-``root_connect`` in both flavors. The reference's ``root_connect`` fails the same way
-with ImportError (a relative import in a top-level module): the hazard ours fixes."""
+"""Every generated module imports in a fresh interpreter, in the layout its imports are
+for (gen_support.run_python_in_tree): with relative imports (the default) the output
+root is a package, with ``imports=absolute`` it is on sys.path; ``root_connect``
+included, in both flavors. test_layouts.py imports every tree in both layouts."""
 
 from __future__ import annotations
 
@@ -14,14 +14,13 @@ pytestmark = pytest.mark.usefixtures("require_trees")
 
 # Imports each named module; prints {module: null | "ExceptionType: message"}.
 IMPORT_ALL = """
-import importlib
 import json
 import traceback
 
 results = {}
 for name in sys.argv[2:]:
     try:
-        importlib.import_module(name)
+        generated_module(name)
     except BaseException as exc:
         results[name] = f"{type(exc).__name__}: {exc}\\n{traceback.format_exc()}"
     else:
@@ -32,7 +31,6 @@ print(json.dumps(results))
 # For our trees: every MethodInfo names message classes, not generated service classes
 # (the shadowing hazard) - input/output come from message modules.
 METHOD_INFOS = """
-import importlib
 import json
 
 from connectrpc.method import MethodInfo
@@ -40,7 +38,7 @@ from connectrpc.method import MethodInfo
 bad = []
 count = 0
 for name in sys.argv[2:]:
-    module = importlib.import_module(name)
+    module = generated_module(name)
     for attr, value in method_infos(module).items():
         assert isinstance(value, MethodInfo), (name, attr, value)
         count += 1
@@ -58,7 +56,6 @@ print(json.dumps({"count": count, "bad": bad}))
 # private runtime state (connectrpc 0.13.0): ASGI apps keep the callable in _endpoints,
 # WSGI apps the mapping.
 APPLICATIONS = """
-import importlib
 import json
 
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication
@@ -76,9 +73,9 @@ service = AnyService()
 checked = 0
 bad = []
 for name in sys.argv[2:]:
-    module = importlib.import_module(name)
+    module = generated_module(name)
     for attr, cls in vars(module).items():
-        if not isinstance(cls, type) or cls.__module__ != name:
+        if not isinstance(cls, type) or cls.__module__ != module.__name__:
             continue
         if issubclass(cls, ConnectASGIApplication):
             app = cls(service)
@@ -107,10 +104,10 @@ print(json.dumps({"checked": checked, "bad": bad}))
 """
 
 
-def import_all(tree: gs.Tree) -> dict[str, str | None]:
+def import_all(tree: gs.Tree, layout: str | None = None) -> dict[str, str | None]:
     modules = tree.connect_modules()
     assert "root_connect" in modules, f"{tree.id}: root_connect.py was not generated"
-    results = gs.run_python_in_tree(tree, IMPORT_ALL, *modules)
+    results = gs.run_python_in_tree(tree, IMPORT_ALL, *modules, layout=layout)
     assert isinstance(results, dict)
     return results
 
@@ -143,8 +140,15 @@ def test_applications_build_their_endpoints(tree: gs.Tree) -> None:
 
 
 @pytest.mark.parametrize("tree", gs.REFS, ids=lambda t: t.id)
-def test_reference_root_connect_fails_to_import(tree: gs.Tree) -> None:
+def test_reference_imports_in_the_package_layout(tree: gs.Tree) -> None:
     results = import_all(tree)
+    failures = {name: error for name, error in results.items() if error is not None}
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("tree", gs.REFS, ids=lambda t: t.id)
+def test_reference_root_connect_fails_with_the_root_on_sys_path(tree: gs.Tree) -> None:
+    results = import_all(tree, layout="absolute")
     error = results["root_connect"]
     assert error is not None, "the reference's root_connect imported: hazard gone?"
     assert error.startswith(

@@ -25,8 +25,29 @@ pytestmark = pytest.mark.usefixtures("require_trees")
 
 @pytest.mark.parametrize("tree", gs.OURS, ids=lambda t: t.id)
 def test_mypy_strict(tree: gs.Tree, tmp_path: Path) -> None:
+    # With relative imports a root-level module needs its directory to be a package:
+    # those are checked in test_mypy_strict_in_a_package.
+    files = [f for f in tree.connect_files() if tree.absolute or f.parent != tree.path]
     config = gs.write_mypy_config(tree, tmp_path)
-    result = gs.run_mypy(tree, config, tree.connect_files(), cache=tree.id)
+    result = gs.run_mypy(tree, config, files, cache=tree.id)
+    assert result.returncode == 0, gs.describe(result)
+    assert result.stdout.strip() == "", gs.describe(result)
+
+
+@pytest.mark.parametrize(
+    "tree", [t for t in gs.OURS if not t.absolute], ids=lambda t: t.id
+)
+def test_mypy_strict_in_a_package(tree: gs.Tree, tmp_path: Path) -> None:
+    """The root-level modules of a relative tree, with the tree inside a package."""
+    package = gs.package_layout(tree, tmp_path / "src")
+    files = sorted(package.glob(f"*{gs.CONNECT_SUFFIX}"))
+    assert files, f"{tree.id}: no root-level module"
+    config = gs.write_mypy_config(
+        tree, tmp_path, mypy_path=tmp_path / "src", package=True
+    )
+    result = gs.run_mypy(
+        tree, config, files, cache=f"{tree.id}-package", cwd=tmp_path / "src"
+    )
     assert result.returncode == 0, gs.describe(result)
     assert result.stdout.strip() == "", gs.describe(result)
 

@@ -4,7 +4,7 @@ Usage::
 
     python compare_api.py --ours DIR_A --reference DIR_B \\
         [--allow allowed_differences.json] [--skip-module NAME ...] \\
-        [--json-out FILE]
+        [--root-package] [--json-out FILE]
 
 ``DIR_A`` and ``DIR_B`` are generation output roots holding ``*_connect.py``
 modules next to their message modules (``*_pb2.py`` or ``*_pb.py``).  Both
@@ -12,7 +12,10 @@ trees use the same module names, so they cannot be imported into one
 interpreter.  For each tree this script re-runs itself in a subprocess with the
 hidden ``--dump DIR`` option; the child puts ``DIR`` first on ``sys.path``,
 imports every ``*_connect.py`` module and prints a JSON description of its
-public API.  The parent compares the two descriptions.
+public API.  The parent compares the two descriptions.  With ``--root-package``,
+modules at the root of the tree are imported as submodules of a package whose
+directory is the root (``__tree__.root_connect``), the layout whose relative
+imports they were generated for; nested ones are imported by their own names.
 
 What is described, per public class defined in a module:
 
@@ -411,9 +414,14 @@ def format_failure(exc: BaseException) -> str:
     return "".join(report.format())
 
 
-def _load_and_describe(name: str) -> JsonDict:
+# The package that --root-package imports root-level modules from.
+ROOT_PACKAGE = "__tree__"
+
+
+def _load_and_describe(name: str, *, root_package: bool) -> JsonDict:
+    import_name = f"{ROOT_PACKAGE}.{name}" if root_package and "." not in name else name
     try:
-        module = importlib.import_module(name)
+        module = importlib.import_module(import_name)
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - reported per module
         return {"error": {"stage": "import", "traceback": format_failure(exc)}}
     try:
@@ -422,26 +430,32 @@ def _load_and_describe(name: str) -> JsonDict:
         return {"error": {"stage": "inspect", "traceback": format_failure(exc)}}
 
 
-def dump_tree(root: Path, skip: Iterable[str]) -> JsonDict:
+def dump_tree(
+    root: Path, skip: Iterable[str], *, root_package: bool = False
+) -> JsonDict:
     """Imports every connect module under ``root`` and describes its API."""
     root = root.resolve()
     sys.path.insert(0, str(root))
     sys.meta_path.insert(0, _TypeCheckingFinder(root))
+    if root_package:
+        package = types.ModuleType(ROOT_PACKAGE)
+        package.__path__ = [str(root)]
+        sys.modules[ROOT_PACKAGE] = package
     skipped = set(skip)
     modules = {
-        name: _load_and_describe(name)
+        name: _load_and_describe(name, root_package=root_package)
         for name in discover_modules(root)
         if name not in skipped
     }
     return {"root": str(root), "modules": modules}
 
 
-def run_dump_mode(root: Path, skip: Sequence[str]) -> int:
+def run_dump_mode(root: Path, skip: Sequence[str], *, root_package: bool) -> int:
     # Generated code must not be able to corrupt the JSON on stdout.
     real_stdout = sys.stdout
     sys.stdout = sys.stderr
     try:
-        dump = dump_tree(root, skip)
+        dump = dump_tree(root, skip, root_package=root_package)
     finally:
         sys.stdout = real_stdout
     json.dump(dump, sys.stdout)
@@ -460,12 +474,16 @@ def check_root(label: str, root: Path) -> None:
         raise UsageError(f"{label} directory has no *{CONNECT_SUFFIX} files: {root}")
 
 
-def run_dump(root: Path, skip: Sequence[str]) -> JsonDict:
+def run_dump(
+    root: Path, skip: Sequence[str], *, root_package: bool = False
+) -> JsonDict:
     """Describes one tree in a fresh interpreter (module names would clash)."""
     # -P: do not put this script's directory on sys.path; -B: do not write
     # __pycache__ directories into the trees being compared.
     command = [sys.executable, "-B", "-P", str(Path(__file__).resolve())]
     command += ["--dump", str(root)]
+    if root_package:
+        command.append("--root-package")
     for name in skip:
         command += ["--skip-module", name]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -833,6 +851,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MODULE",
         help="dotted module name to leave out on both sides (repeatable)",
     )
+    parser.add_argument(
+        "--root-package",
+        action="store_true",
+        help="import root-level modules from a package whose directory is the tree's "
+        "root, as their relative imports need (imports=relative)",
+    )
     parser.add_argument("--json-out", type=Path, help="write the full comparison here")
     parser.add_argument("--dump", type=Path, help=argparse.SUPPRESS)
     return parser
@@ -848,7 +872,8 @@ def compare(args: argparse.Namespace) -> int:
         print(f"warning: --skip-module {name}: no such module in either tree")
 
     results = compare_dumps(
-        run_dump(args.ours, skipped), run_dump(args.reference, skipped)
+        run_dump(args.ours, skipped, root_package=args.root_package),
+        run_dump(args.reference, skipped, root_package=args.root_package),
     )
     apply_allow_list(results, entries)
     unchecked = set(skipped) | {r.name for r in results if r.errors}
@@ -892,7 +917,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.dump is not None:
-        return run_dump_mode(args.dump, args.skip_module)
+        return run_dump_mode(
+            args.dump, args.skip_module, root_package=args.root_package
+        )
     if args.ours is None or args.reference is None:
         parser.error("--ours and --reference are required")
     try:
