@@ -88,12 +88,18 @@ impl<'a> Comments<'a> {
 
     fn doc(&self, key: ElementKey) -> Doc {
         match self.by_path.get(&key) {
-            Some((leading, trailing)) => docstring(
-                leading.map(String::from_utf8_lossy),
-                trailing.map(String::from_utf8_lossy),
-            ),
+            Some((leading, trailing)) => docstring(leading.map(decode), trailing.map(decode)),
             None => Doc::default(),
         }
+    }
+}
+
+/// A comment as text: UTF-8 as it should be, else decoded lossily (the fast check first,
+/// since nearly every comment is valid).
+fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -268,6 +274,12 @@ fn push_escape(out: &mut String, c: char) {
 
 /// One docstring line as source text of a non-raw triple-quoted string.
 fn escape_line(line: &str) -> String {
+    // Most lines need no escape: printable ASCII without backslashes or quotes (so
+    // without `"""`), not ending in a space.
+    let plain = |b: &u8| (b' '..=b'~').contains(b) && *b != b'\\' && *b != b'"';
+    if line.bytes().all(|b| plain(&b)) && !line.ends_with(' ') {
+        return line.to_owned();
+    }
     let last = line.chars().count().saturating_sub(1);
     let mut in_indentation = true;
     let mut out = String::with_capacity(line.len() + 8);

@@ -77,7 +77,14 @@ fn section(module: &str) -> Section {
 /// Ruff's natural, case-insensitive-first order of two names: lowercased, then as
 /// written.
 fn natural_order(a: &str, b: &str) -> Ordering {
-    natord::compare(&a.to_lowercase(), &b.to_lowercase()).then_with(|| natord::compare(a, b))
+    // Character by character lowercasing equals the whole string's (what ruff compares)
+    // but for final sigmas, so it is the allocation-free path for ASCII names only.
+    let lowercase = if a.is_ascii() && b.is_ascii() {
+        natord::compare_ignore_case(a, b)
+    } else {
+        natord::compare(&a.to_lowercase(), &b.to_lowercase())
+    };
+    lowercase.then_with(|| natord::compare(a, b))
 }
 
 /// isort's order-by-type: CONSTANTS, then Classes, then everything else.

@@ -1,13 +1,17 @@
-//! Line layout for the few generated constructs whose width depends on user names: type
-//! annotations, class bases, decorator calls and the `desc()` lookup.
+//! Line layout for the generated constructs whose width depends on user names: type
+//! annotations, class headers, decorator calls, returned strings, the `desc()` lookup
+//! and assignments that carry a pragma comment.
 //!
 //! The output must already be `ruff format`-stable, so these helpers reproduce the
-//! formatter's choices for exactly these shapes (checked against ruff 0.17 on the
-//! long-names corpus file): keep a line that fits in 88 columns; otherwise split a union
-//! before each `|`, and "hug" a trailing bracket pair, putting its contents on their own
-//! line one level deeper; if those contents still do not fit, one element per line with a
-//! trailing comma. Everything else the templates emit is either short or already exploded
-//! with a magic trailing comma, which the formatter keeps as it is.
+//! formatter's choices for exactly these shapes, as ruff 0.17.5 makes them (the layout
+//! sweep, `tests/python/layout_sweep`, checks every one at every width): keep a line that
+//! fits in 88 columns; otherwise split a union before each `|`, and "hug" a trailing
+//! bracket pair, putting its contents on their own line one level deeper; if those
+//! contents still do not fit, one element per line with a trailing comma. Where the
+//! statement allows it, ruff instead puts the whole value in parentheses of its own when
+//! that makes it fit ([`Position`], [`return_string`]). Everything else the templates
+//! emit is either short or already exploded with a magic trailing comma, which the
+//! formatter keeps as it is.
 
 use std::fmt::{self, Write};
 
@@ -106,7 +110,86 @@ fn write_list<W: Write + ?Sized>(out: &mut W, items: &[TypeExpr], separator: &st
     Ok(())
 }
 
-/// Writes `{indent}{prefix}{expr}{suffix}` as one or more lines, each ending in `\n`.
+/// Where an annotation stands. Each position has its own rule in `ruff format` for an
+/// annotation too long for its line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Position {
+    /// A parameter of a parameter list that is already one parameter per line
+    /// (`request: T,`), or anything else inside brackets: a subscript hugs its brackets,
+    /// a union splits before each `|`, a name stays long. Never parenthesized.
+    Parameter,
+    /// A return annotation after such a parameter list (`) -> T:`). A subscript hugs as
+    /// in [`Position::Parameter`]; a name, dotted or not, is parenthesized when that
+    /// makes it fit (`) -> (` / name / `):`).
+    Return,
+    /// An annotated declaration without a value (`name: T`): a subscript hugs when the
+    /// line that opens its bracket fits; else the annotation is parenthesized
+    /// (`name: (` / annotation / `)`) when every line of that fits; else it hugs anyway.
+    /// A name is parenthesized when that makes it fit; a union always is.
+    Declaration,
+}
+
+/// Writes `{indent}{label}{prefix}{expr}{suffix}` as one or more lines, each ending in
+/// `\n`, laid out as `ruff format` lays out an annotation at `position`. The label is a
+/// declaration's name, kept apart from its `: ` so no joined string is built per RPC.
+pub fn write_annotation<W: Write + ?Sized>(
+    out: &mut W,
+    position: Position,
+    indent: usize,
+    label: &str,
+    prefix: &str,
+    expr: &TypeExpr,
+    suffix: &str,
+) -> fmt::Result {
+    if position == Position::Parameter || fits_flat(indent, label, prefix, expr, suffix) {
+        return write_labeled_expr(out, indent, label, prefix, expr, suffix);
+    }
+    // The line `{label}{prefix}(`.
+    let opens_fit = || indent + width(label) + width(prefix) + "(".len() <= LINE_LIMIT;
+    let parenthesize = match (position, expr) {
+        (Position::Return, TypeExpr::Name(name)) => indent + 4 + width(name) <= LINE_LIMIT,
+        (Position::Declaration, TypeExpr::Generic(origin, _)) => {
+            indent + width(label) + width(prefix) + width(origin) + 1 > LINE_LIMIT
+                && opens_fit()
+                && fits_in_parentheses(indent, expr)
+        }
+        (Position::Declaration, TypeExpr::Name(_)) => {
+            opens_fit() && fits_in_parentheses(indent, expr)
+        }
+        // Outside brackets a union can only split inside parentheses of its own.
+        (Position::Declaration, TypeExpr::Union(_)) => true,
+        _ => false,
+    };
+    if !parenthesize {
+        return write_labeled_expr(out, indent, label, prefix, expr, suffix);
+    }
+    pad(out, indent)?;
+    out.write_str(label)?;
+    out.write_str(prefix)?;
+    out.write_str("(\n")?;
+    write_expr(out, indent + 4, "", expr, "")?;
+    pad(out, indent)?;
+    out.write_char(')')?;
+    out.write_str(suffix)?;
+    out.write_char('\n')
+}
+
+fn fits_flat(indent: usize, label: &str, prefix: &str, expr: &TypeExpr, suffix: &str) -> bool {
+    // Counting characters is the slow part, and needed only when the bytes do not fit.
+    indent + label.len() + prefix.len() + expr.flat_len() + suffix.len() <= LINE_LIMIT
+        || indent + width(label) + width(prefix) + expr.flat_width() + width(suffix) <= LINE_LIMIT
+}
+
+/// Whether every line of `expr` fits when it is laid out inside parentheses opened at
+/// `indent`. Only asked of annotations already too long for their line, so rare.
+fn fits_in_parentheses(indent: usize, expr: &TypeExpr) -> bool {
+    let mut inside = String::new();
+    let _ = write_expr(&mut inside, indent + 4, "", expr, "");
+    inside.lines().all(|line| width(line) <= LINE_LIMIT)
+}
+
+/// Writes `{indent}{prefix}{expr}{suffix}` as one or more lines, each ending in `\n`,
+/// laid out as inside brackets (see [`Position::Parameter`]).
 pub fn write_expr<W: Write + ?Sized>(
     out: &mut W,
     indent: usize,
@@ -117,9 +200,8 @@ pub fn write_expr<W: Write + ?Sized>(
     write_labeled_expr(out, indent, "", prefix, expr, suffix)
 }
 
-/// [`write_expr`] with the prefix in two parts, `{label}{prefix}`: a declaration's name
-/// and its `: `, without building the joined string for every RPC.
-pub fn write_labeled_expr<W: Write + ?Sized>(
+/// [`write_expr`] with the prefix in two parts, `{label}{prefix}`.
+fn write_labeled_expr<W: Write + ?Sized>(
     out: &mut W,
     indent: usize,
     label: &str,
@@ -127,9 +209,7 @@ pub fn write_labeled_expr<W: Write + ?Sized>(
     expr: &TypeExpr,
     suffix: &str,
 ) -> fmt::Result {
-    // Counting characters is the slow part, and needed only when the bytes do not fit.
-    let fits = indent + label.len() + prefix.len() + expr.flat_len() + suffix.len() <= LINE_LIMIT
-        || indent + width(label) + width(prefix) + expr.flat_width() + width(suffix) <= LINE_LIMIT;
+    let fits = fits_flat(indent, label, prefix, expr, suffix);
     match expr {
         TypeExpr::Union(parts) if !fits => {
             let last = parts.len() - 1;
@@ -217,6 +297,36 @@ pub fn decorator_call(indent: usize, decorator: &str, message: &str) -> String {
         "{:indent$}@{decorator}(\n{:inner$}{literal}\n{:indent$})\n",
         "", "", ""
     )
+}
+
+/// `return "{text}"` at `indent`, ending in a newline: parenthesized, the string on a
+/// line of its own, when the line is too long but the string then fits; else on one
+/// line, however long (`ruff format` never splits a string).
+pub fn return_string(indent: usize, text: &str) -> String {
+    let literal = python_string_literal(text);
+    let line = format!("{:indent$}return {literal}", "");
+    let inner = indent + 4;
+    if width(&line) <= LINE_LIMIT || inner + width(&literal) > LINE_LIMIT {
+        return line + "\n";
+    }
+    format!(
+        "{:indent$}return (\n{:inner$}{literal}\n{:indent$})\n",
+        "", "", ""
+    )
+}
+
+/// `{target} = {value}  {pragma}` at module level, ending in a newline. `ruff format`
+/// leaves a pragma comment (`# noqa`, `# pyright:`) out of the line's width, and when the
+/// code alone is too long it parenthesizes the value and moves the comment after the `)`,
+/// where a `# noqa` no longer covers the value's line. So a line too long is written with
+/// the comment inside the parentheses, beside the value: the formatter keeps
+/// parentheses that hold a comment as they are.
+pub fn pragma_assignment(target: &str, value: &str, pragma: &str) -> String {
+    if width(target) + 3 + width(value) <= LINE_LIMIT {
+        format!("{target} = {value}  {pragma}\n")
+    } else {
+        format!("{target} = (\n    {value}  {pragma}\n)\n")
+    }
 }
 
 /// The body line of the protobuf-py `desc()` lookup: a `next(...)` over a generator, laid
@@ -351,12 +461,190 @@ mod tests {
             ],
         );
         let label = "a_service_with_a_long_name_say";
-        let labeled = lines(|o| write_labeled_expr(o, 8, label, ": ", &expr, ""));
+        let labeled =
+            lines(|o| write_annotation(o, Position::Declaration, 8, label, ": ", &expr, ""));
         let joined = lines(|o| write_expr(o, 8, &format!("{label}: "), &expr, ""));
         assert_eq!(labeled, joined);
         assert_eq!(
             labeled,
             "        a_service_with_a_long_name_say: MethodInfo[\n            AVeryLongRequestMessageName, AVeryLongResponseMessageName\n        ]\n"
+        );
+    }
+
+    /// `{label}: MethodInfo[{a}, {b}]` declared at indent 8.
+    fn declaration(label: &str, a: &str, b: &str) -> String {
+        let expr = TypeExpr::generic("MethodInfo", vec![TypeExpr::name(a), TypeExpr::name(b)]);
+        lines(|o| write_annotation(o, Position::Declaration, 8, label, ": ", &expr, ""))
+    }
+
+    #[test]
+    fn declaration_hugs_while_its_bracket_opens_within_the_line() {
+        let label = "a".repeat(67);
+        assert_eq!(
+            declaration(&label, "SomeRequest", "SomeResponse"),
+            format!(
+                "        {label}: MethodInfo[\n            SomeRequest, SomeResponse\n        ]\n"
+            )
+        );
+        // The first line is all that must fit: the arguments may not.
+        let label = "a".repeat(60);
+        let long = "R".repeat(80);
+        assert_eq!(
+            declaration(&label, &long, "PPPPPPPPPP"),
+            format!(
+                "        {label}: MethodInfo[\n            {long},\n            PPPPPPPPPP,\n        ]\n"
+            )
+        );
+    }
+
+    #[test]
+    fn declaration_is_parenthesized_when_its_bracket_opens_too_late() {
+        for n in [69, 77] {
+            let label = "a".repeat(n);
+            assert_eq!(
+                declaration(&label, "SomeRequest", "SomeResponse"),
+                format!(
+                    "        {label}: (\n            MethodInfo[SomeRequest, SomeResponse]\n        )\n"
+                )
+            );
+        }
+        // Inside the parentheses the annotation is laid out as inside any brackets.
+        let (label, a, b) = ("a".repeat(70), "R".repeat(40), "P".repeat(40));
+        assert_eq!(
+            declaration(&label, &a, &b),
+            format!(
+                "        {label}: (\n            MethodInfo[\n                {a},\n                {b},\n            ]\n        )\n"
+            )
+        );
+    }
+
+    #[test]
+    fn declaration_hugs_when_parentheses_do_not_make_it_fit() {
+        // `name: (` itself is too long.
+        let label = "a".repeat(78);
+        assert_eq!(
+            declaration(&label, "SomeRequest", "SomeResponse"),
+            format!(
+                "        {label}: MethodInfo[\n            SomeRequest, SomeResponse\n        ]\n"
+            )
+        );
+        // An argument does not fit even inside the parentheses.
+        let (label, a) = ("a".repeat(70), "R".repeat(75));
+        assert_eq!(
+            declaration(&label, &a, "PPPP"),
+            format!(
+                "        {label}: MethodInfo[\n            {a},\n            PPPP,\n        ]\n"
+            )
+        );
+    }
+
+    #[test]
+    fn declared_names_and_unions_are_parenthesized() {
+        let (label, name) = ("a".repeat(10), "N".repeat(70));
+        assert_eq!(
+            lines(|o| write_annotation(
+                o,
+                Position::Declaration,
+                8,
+                &label,
+                ": ",
+                &TypeExpr::name(&name),
+                ""
+            )),
+            format!("        {label}: (\n            {name}\n        )\n")
+        );
+        let (label, a, b) = ("a".repeat(80), "N".repeat(70), "M".repeat(30));
+        let union = TypeExpr::Union(vec![TypeExpr::name(&a), TypeExpr::name(&b)]);
+        assert_eq!(
+            lines(|o| write_annotation(o, Position::Declaration, 8, &label, ": ", &union, "")),
+            format!("        {label}: (\n            {a}\n            | {b}\n        )\n")
+        );
+    }
+
+    #[test]
+    fn return_name_is_parenthesized_when_that_makes_it_fit() {
+        let returns = |name: &str| {
+            lines(|o| {
+                write_annotation(
+                    o,
+                    Position::Return,
+                    4,
+                    "",
+                    ") -> ",
+                    &TypeExpr::name(name),
+                    ":",
+                )
+            })
+        };
+        for name in ["P".repeat(79), format!("{}.U", "T".repeat(77))] {
+            assert_eq!(
+                returns(&name),
+                format!("    ) -> (\n        {name}\n    ):\n")
+            );
+        }
+        let name = "P".repeat(81);
+        assert_eq!(returns(&name), format!("    ) -> {name}:\n"));
+        let name = "P".repeat(78);
+        assert_eq!(returns(&name), format!("    ) -> {name}:\n"));
+        // A subscript hugs its brackets instead.
+        let name = "P".repeat(65);
+        let expr = TypeExpr::generic("AsyncIterator", vec![TypeExpr::name(&name)]);
+        assert_eq!(
+            lines(|o| write_annotation(o, Position::Return, 4, "", ") -> ", &expr, ":")),
+            format!("    ) -> AsyncIterator[\n        {name}\n    ]:\n")
+        );
+    }
+
+    #[test]
+    fn parameters_are_never_parenthesized() {
+        let name = "P".repeat(79);
+        assert_eq!(
+            lines(|o| write_annotation(
+                o,
+                Position::Parameter,
+                8,
+                "",
+                "request: ",
+                &TypeExpr::name(&name),
+                ","
+            )),
+            format!("        request: {name},\n")
+        );
+    }
+
+    #[test]
+    fn returned_string_is_parenthesized_when_that_makes_it_fit() {
+        for n in [71, 73] {
+            let path = format!("/{}", "a".repeat(n));
+            assert_eq!(
+                return_string(8, &path),
+                format!("        return (\n            \"{path}\"\n        )\n")
+            );
+        }
+        for n in [70, 74] {
+            let path = format!("/{}", "a".repeat(n));
+            assert_eq!(
+                return_string(8, &path),
+                format!("        return \"{path}\"\n")
+            );
+        }
+    }
+
+    #[test]
+    fn pragma_comments_do_not_count_and_stay_with_the_value() {
+        let outer = "T".repeat(40);
+        // 88 columns of code, however long the comment.
+        let (target, value) = (format!("{outer}_V"), format!("{outer}._V"));
+        let pragma = "# noqa: SLF001  # pyright: ignore[reportPrivateUsage]";
+        assert_eq!(
+            pragma_assignment(&target, &value, pragma),
+            format!("{target} = {value}  {pragma}\n")
+        );
+        // 89: ruff would write `)  # noqa: SLF001` on a line of its own.
+        let (target, value) = (format!("{outer}__V"), format!("{outer}._V"));
+        assert_eq!(
+            pragma_assignment(&target, &value, "# noqa: SLF001"),
+            format!("{target} = (\n    {value}  # noqa: SLF001\n)\n")
         );
     }
 

@@ -9,7 +9,8 @@ use askama::Template;
 use crate::comments::Doc;
 use crate::imports::{self, ImportBlocks};
 use crate::layout::{
-    TypeExpr, class_header, decorator_call, desc_lookup, if_equals, pad, write_labeled_expr,
+    Position, TypeExpr, class_header, decorator_call, desc_lookup, if_equals, pad,
+    pragma_assignment, return_string, write_annotation,
 };
 use crate::model::{
     CodecConstants, FileModel, LayoutGuard, LayoutGuardKind, MethodInfoNames, MethodModel,
@@ -31,6 +32,8 @@ struct ModuleTemplate<'a> {
     imports: ImportBlocks,
     type_checking: &'a str,
     guard: Option<GuardBlock<'a>>,
+    /// `{alias} = {Outer._Inner}  # noqa: SLF001`, laid out, without the final newline.
+    private_aliases: Vec<String>,
 }
 
 /// The `try:` block around the imports that depend on the tree's layout.
@@ -92,6 +95,8 @@ struct AsgiAppTemplate<'a> {
     class_header: String,
     service_param: Annotation<'a>,
     default_codecs: &'a str,
+    /// The `path` property's `return "/package.Service"`.
+    path_return: String,
 }
 
 #[derive(Template)]
@@ -103,6 +108,8 @@ struct WsgiAppTemplate<'a> {
     class_header: String,
     service_param: Annotation<'a>,
     default_codecs: &'a str,
+    /// The `path` property's `return "/package.Service"`.
+    path_return: String,
 }
 
 #[derive(Template)]
@@ -167,10 +174,11 @@ impl<'a> RpcSymbols<'a> {
     }
 }
 
-/// A parameter or return annotation of an RPC method, laid out by [`write_expr`] when the
-/// template prints it. Each RPC has several, so they are written straight into the module
-/// rather than built as strings first.
+/// A parameter, return or declaration annotation, laid out by [`write_annotation`] when
+/// the template prints it. Each RPC has several, so they are written straight into the
+/// module rather than built as strings first.
 struct Annotation<'a> {
+    position: Position,
     indent: usize,
     /// Written before `prefix`: a declared name, when the annotation declares one.
     label: &'a str,
@@ -184,8 +192,9 @@ struct Annotation<'a> {
 // for escaping), a tenth of rendering for these. askama still requires `Display`.
 impl askama::FastWritable for Annotation<'_> {
     fn write_into(&self, dest: &mut dyn fmt::Write, _: &dyn askama::Values) -> askama::Result<()> {
-        Ok(write_labeled_expr(
+        Ok(write_annotation(
             dest,
+            self.position,
             self.indent,
             self.label,
             self.prefix,
@@ -197,8 +206,9 @@ impl askama::FastWritable for Annotation<'_> {
 
 impl fmt::Display for Annotation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_labeled_expr(
+        write_annotation(
             f,
+            self.position,
             self.indent,
             self.label,
             self.prefix,
@@ -209,12 +219,14 @@ impl fmt::Display for Annotation<'_> {
 }
 
 fn annotation<'a>(
+    position: Position,
     indent: usize,
     prefix: &'static str,
     expr: TypeExpr<'a>,
     suffix: &'static str,
 ) -> Annotation<'a> {
     Annotation {
+        position,
         indent,
         label: "",
         prefix,
@@ -306,6 +318,20 @@ fn module_head(m: &FileModel) -> ModuleTemplate<'_> {
             },
             relative: matches!(names.kind, LayoutGuardKind::Relative),
         }),
+        private_aliases: m
+            .private_aliases
+            .iter()
+            .map(|a| {
+                let pragma = if a.pyright_private {
+                    "# noqa: SLF001  # pyright: ignore[reportPrivateUsage]"
+                } else {
+                    "# noqa: SLF001"
+                };
+                let mut line = pragma_assignment(&a.local, &a.expr, pragma);
+                line.pop();
+                line
+            })
+            .collect(),
     }
 }
 
@@ -350,6 +376,7 @@ fn method_infos_block<'a>(
     let attributes = rpcs
         .iter()
         .map(|(_, meth)| Annotation {
+            position: Position::Declaration,
             indent: 8,
             label: &meth.info_attr,
             prefix: ": ",
@@ -414,9 +441,21 @@ fn protocol<'a>(
             } else {
                 "def"
             },
-            request: annotation(8, "request: ", meth.request_type(sym, asynchronous), ","),
-            ctx: annotation(8, "ctx: ", meth.context_type(sym), ","),
-            returns: annotation(4, ") -> ", meth.response_type(sym, asynchronous), ":"),
+            request: annotation(
+                Position::Parameter,
+                8,
+                "request: ",
+                meth.request_type(sym, asynchronous),
+                ",",
+            ),
+            ctx: annotation(Position::Parameter, 8, "ctx: ", meth.context_type(sym), ","),
+            returns: annotation(
+                Position::Return,
+                4,
+                ") -> ",
+                meth.response_type(sym, asynchronous),
+                ":",
+            ),
             doc: Docstring {
                 indent: 8,
                 body: &meth.doc,
@@ -445,7 +484,11 @@ fn protocol<'a>(
 
 /// The application's `service` parameter, which can outgrow a line with the class name.
 fn service_param(expr: TypeExpr) -> Annotation {
-    annotation(8, "service: ", expr, ",")
+    annotation(Position::Parameter, 8, "service: ", expr, ",")
+}
+
+fn path_return(svc: &ServiceModel) -> String {
+    return_string(8, &format!("/{}", svc.full_name))
 }
 
 fn default_codecs(m: &FileModel) -> &str {
@@ -475,6 +518,7 @@ fn asgi_app<'a>(
         class_header: class_header(&svc.asgi_app, &base),
         service_param: service_param(service),
         default_codecs: default_codecs(m),
+        path_return: path_return(svc),
     }
 }
 
@@ -494,6 +538,7 @@ fn wsgi_app<'a>(
         ),
         service_param: service_param(TypeExpr::name(&svc.sync_protocol)),
         default_codecs: default_codecs(m),
+        path_return: path_return(svc),
     }
 }
 
@@ -540,8 +585,20 @@ fn client<'a>(
             } else {
                 ""
             },
-            request: annotation(8, "request: ", meth.request_type(sym, asynchronous), ","),
-            returns: annotation(4, ") -> ", meth.response_type(sym, asynchronous), ":"),
+            request: annotation(
+                Position::Parameter,
+                8,
+                "request: ",
+                meth.request_type(sym, asynchronous),
+                ",",
+            ),
+            returns: annotation(
+                Position::Return,
+                4,
+                ") -> ",
+                meth.response_type(sym, asynchronous),
+                ":",
+            ),
             doc: Docstring {
                 indent: 8,
                 body: &meth.doc,

@@ -9,6 +9,7 @@
 
 use super::ModelError;
 use super::types::TypeIndex;
+use crate::fast_hash::FastSet;
 use crate::modules::{ModulePath, module_for};
 use crate::names::is_hard_keyword;
 use crate::options::Flavor;
@@ -45,6 +46,8 @@ pub fn check_file(
             quoted(package)
         )));
     }
+    // RPCs reuse a few types many times: each is checked once.
+    let mut checked: FastSet<&str> = FastSet::default();
     for service in &file.service {
         let service_name = service.name.as_deref().unwrap_or_default();
         if !is_proto_identifier(service_name) {
@@ -64,8 +67,10 @@ pub fn check_file(
             }
             for type_name in [&method.input_type, &method.output_type] {
                 let type_name = type_name.as_deref().unwrap_or_default();
-                let rpc = format!("{service_name}.{method_name}");
-                check_message(type_name, &rpc, types, flavor)?;
+                if checked.insert(type_name) {
+                    let rpc = format!("{service_name}.{method_name}");
+                    check_message(type_name, &rpc, types, flavor)?;
+                }
             }
         }
     }
