@@ -14,7 +14,8 @@ mode.
 
 The client options a test asks for are passed to the generated constructor only where
 they differ from its generated defaults (binary protobuf codec, gzip requests), so the
-defaults are exercised too.
+defaults are exercised too. The messages are those of the generated tree's flavor
+(conformance_common.py, conformance_flavor.py).
 
 Cancellation follows docs/testing_clients.md of the conformance module: the call runs in
 its own task, which is cancelled after the send side closes (plus a delay), instead of
@@ -35,20 +36,26 @@ from typing import TYPE_CHECKING, Any
 
 import pyqwest
 from connectrpc.client import ResponseMetadata
-from connectrpc.compat import google_protobuf_json_codec
 from connectrpc.errors import ConnectError
 from connectrpc.protocol import ProtocolType
 from connectrpc.request import Headers
 
 from conformance_common import (
+    CODEC,
+    COMPRESSION,
     COMPRESSIONS,
+    FLAVOR,
+    HTTP_VERSION,
+    PROTOCOL,
+    STREAM_TYPE,
     add_headers,
+    client_compat,
     error_to_proto,
     headers_to_proto,
     read_delimited,
+    service,
     write_delimited,
 )
-from connectrpc.conformance.v1 import client_compat_pb2, config_pb2, service_pb2
 from connectrpc.conformance.v1.service_connect import (
     ConformanceServiceClient,
     ConformanceServiceClientSync,
@@ -57,25 +64,27 @@ from connectrpc.conformance.v1.service_connect import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-    from google.protobuf.message import Message
-
-ClientCompatRequest = client_compat_pb2.ClientCompatRequest
-ClientCompatResponse = client_compat_pb2.ClientCompatResponse
-ClientResponseResult = client_compat_pb2.ClientResponseResult
+# A message of the tree's flavor.
+Message = Any
+ClientCompatRequest = client_compat.ClientCompatRequest
+ClientCompatResponse = client_compat.ClientCompatResponse
+ClientResponseResult = client_compat.ClientResponseResult
+ConformancePayload = service.ConformancePayload
 
 PROTOCOLS = {
-    config_pb2.PROTOCOL_CONNECT: ProtocolType.CONNECT,
-    config_pb2.PROTOCOL_GRPC: ProtocolType.GRPC,
-    config_pb2.PROTOCOL_GRPC_WEB: ProtocolType.GRPC_WEB,
+    PROTOCOL.PROTOCOL_CONNECT: ProtocolType.CONNECT,
+    PROTOCOL.PROTOCOL_GRPC: ProtocolType.GRPC,
+    PROTOCOL.PROTOCOL_GRPC_WEB: ProtocolType.GRPC_WEB,
 }
 REQUEST_TYPES: dict[str, type[Message]] = {
-    "Unary": service_pb2.UnaryRequest,
-    "IdempotentUnary": service_pb2.IdempotentUnaryRequest,
-    "Unimplemented": service_pb2.UnimplementedRequest,
-    "ServerStream": service_pb2.ServerStreamRequest,
-    "ClientStream": service_pb2.ClientStreamRequest,
-    "BidiStream": service_pb2.BidiStreamRequest,
+    "Unary": service.UnaryRequest,
+    "IdempotentUnary": service.IdempotentUnaryRequest,
+    "Unimplemented": service.UnimplementedRequest,
+    "ServerStream": service.ServerStreamRequest,
+    "ClientStream": service.ClientStreamRequest,
+    "BidiStream": service.BidiStreamRequest,
 }
+FULL_DUPLEX = STREAM_TYPE.STREAM_TYPE_FULL_DUPLEX_BIDI_STREAM
 SERVICE = "connectrpc.conformance.v1.ConformanceService"
 
 
@@ -90,22 +99,22 @@ class UnsupportedError(Exception):
 def _client_options(req: ClientCompatRequest) -> dict[str, Any]:
     """Keyword arguments for the generated constructors; generated defaults left alone."""
     if req.protocol not in PROTOCOLS:
-        msg = f"unsupported protocol {config_pb2.Protocol.Name(req.protocol)}"
+        msg = f"unsupported protocol {PROTOCOL.name(req.protocol)}"
         raise UnsupportedError(msg)
     options: dict[str, Any] = {
         "protocol": PROTOCOLS[req.protocol],
         "accept_compression": list(COMPRESSIONS.values()),
     }
-    if req.codec == config_pb2.CODEC_JSON:
-        options["codec"] = google_protobuf_json_codec()
-    elif req.codec != config_pb2.CODEC_PROTO:
-        msg = f"unsupported codec {config_pb2.Codec.Name(req.codec)}"
+    if req.codec == CODEC.CODEC_JSON:
+        options["codec"] = FLAVOR.json_codec()
+    elif req.codec != CODEC.CODEC_PROTO:
+        msg = f"unsupported codec {CODEC.name(req.codec)}"
         raise UnsupportedError(msg)
-    if req.compression == config_pb2.COMPRESSION_IDENTITY:
+    if req.compression == COMPRESSION.COMPRESSION_IDENTITY:
         options["send_compression"] = None
-    elif req.compression != config_pb2.COMPRESSION_GZIP:  # gzip: the generated default
+    elif req.compression != COMPRESSION.COMPRESSION_GZIP:  # gzip: the generated default
         if req.compression not in COMPRESSIONS:
-            msg = f"unsupported compression {config_pb2.Compression.Name(req.compression)}"
+            msg = f"unsupported compression {COMPRESSION.name(req.compression)}"
             raise UnsupportedError(msg)
         options["send_compression"] = COMPRESSIONS[req.compression]
     if req.message_receive_limit:
@@ -119,24 +128,24 @@ def _address(req: ClientCompatRequest) -> str:
 
 
 def _transport_options(req: ClientCompatRequest) -> dict[str, Any]:
-    if req.http_version == config_pb2.HTTP_VERSION_1:
+    if req.http_version == HTTP_VERSION.HTTP_VERSION_1:
         version = pyqwest.HTTPVersion.HTTP1
-    elif req.http_version == config_pb2.HTTP_VERSION_2:
+    elif req.http_version == HTTP_VERSION.HTTP_VERSION_2:
         version = pyqwest.HTTPVersion.HTTP2
     else:
-        msg = f"unsupported HTTP version {config_pb2.HTTPVersion.Name(req.http_version)}"
+        msg = f"unsupported HTTP version {HTTP_VERSION.name(req.http_version)}"
         raise UnsupportedError(msg)
     options: dict[str, Any] = {"http_version": version}
     if req.server_tls_cert:
         options["tls_ca_cert"] = req.server_tls_cert
-        if req.HasField("client_tls_creds"):
+        if FLAVOR.has(req, "client_tls_creds"):
             options["tls_cert"] = req.client_tls_creds.cert
             options["tls_key"] = req.client_tls_creds.key
     return options
 
 
 def _transport_key(req: ClientCompatRequest) -> tuple[object, ...]:
-    creds = req.client_tls_creds if req.HasField("client_tls_creds") else None
+    creds = req.client_tls_creds if FLAVOR.has(req, "client_tls_creds") else None
     return (
         req.http_version,
         req.server_tls_cert,
@@ -149,64 +158,69 @@ def _request_messages(req: ClientCompatRequest) -> list[Message]:
     message_type = REQUEST_TYPES[req.method]
     messages = []
     for packed in req.request_messages:
-        message = message_type()
-        if not packed.Unpack(message):
-            expected = message_type.DESCRIPTOR.full_name
-            msg = f"request message of type {packed.type_url}, expected {expected}"
+        message = FLAVOR.unpack(packed, message_type)
+        if message is None:
+            msg = f"request message of type {packed.type_url}, expected {message_type.__name__}"
             raise UnsupportedError(msg)
         messages.append(message)
     return messages
 
 
 def _check(req: ClientCompatRequest) -> None:
-    if req.HasField("service") and req.service != SERVICE:
+    if FLAVOR.has(req, "service") and req.service != SERVICE:
         msg = f"unknown service {req.service}"
         raise UnsupportedError(msg)
     if req.method not in REQUEST_TYPES:
         msg = f"unknown method {req.method}"
         raise UnsupportedError(msg)
-    if req.HasField("raw_request"):
+    if FLAVOR.has(req, "raw_request"):
         msg = "raw_request is for the reference client only"
         raise UnsupportedError(msg)
 
 
 def _timeout(req: ClientCompatRequest) -> int | None:
-    return req.timeout_ms if req.HasField("timeout_ms") else None
+    return req.timeout_ms if FLAVOR.has(req, "timeout_ms") else None
 
 
 def _cancel_timing(req: ClientCompatRequest) -> tuple[str | None, int]:
     """("before_close_send" | "after_close_send_ms" | "after_num_responses" | None, value)."""
-    if not req.HasField("cancel"):
+    if not FLAVOR.has(req, "cancel"):
         return None, 0
-    match req.cancel.WhichOneof("cancel_timing"):
+    timing, value = FLAVOR.which_oneof(req.cancel, "cancel_timing")
+    match timing:
         case "before_close_send":
-            return "before_close_send", 0
-        case "after_num_responses":
-            return "after_num_responses", req.cancel.after_num_responses
-        case "after_close_send_ms":
-            return "after_close_send_ms", req.cancel.after_close_send_ms
+            return timing, 0
+        case "after_num_responses" | "after_close_send_ms":
+            return timing, value
         case _:  # no timing: cancel right after closing the send side
             return "after_close_send_ms", 0
 
 
 def _finish(
     req: ClientCompatRequest,
-    result: ClientResponseResult,
+    payloads: list[Message],
     meta: ResponseMetadata,
     error: ConnectError | None,
 ) -> ClientCompatResponse:
-    if error is not None:
-        result.error.CopyFrom(error_to_proto(error))
-    result.response_headers.extend(headers_to_proto(meta.headers))
-    result.response_trailers.extend(headers_to_proto(meta.trailers))
-    return ClientCompatResponse(test_name=req.test_name, response=result)
+    result = ClientResponseResult(
+        payloads=payloads,
+        error=error_to_proto(error) if error is not None else None,
+        response_headers=headers_to_proto(meta.headers),
+        response_trailers=headers_to_proto(meta.trailers),
+    )
+    return ClientCompatResponse(
+        test_name=req.test_name, **FLAVOR.oneof("result", "response", result)
+    )
 
 
 def _failure(req: ClientCompatRequest, error: BaseException) -> ClientCompatResponse:
-    return ClientCompatResponse(
-        test_name=req.test_name,
-        error=client_compat_pb2.ClientErrorResult(message=f"{type(error).__name__}: {error}"),
-    )
+    result = client_compat.ClientErrorResult(message=f"{type(error).__name__}: {error}")
+    return ClientCompatResponse(test_name=req.test_name, **FLAVOR.oneof("result", "error", result))
+
+
+def _payload(response: Message) -> Message:
+    # An answer without a payload: google.protobuf reads an empty message, protobuf-py None.
+    return response.payload or ConformancePayload()
 
 
 # ---------------------------------------------------------------------------
@@ -235,10 +249,10 @@ class AsyncRunner:
             return _failure(req, e)
         headers = Headers()
         add_headers(headers, req.request_headers)
-        result = ClientResponseResult()
+        payloads: list[Message] = []
         with ResponseMetadata() as meta:
-            error = await self._call(client, req, messages, headers, result)
-        return _finish(req, result, meta, error)
+            error = await self._call(client, req, messages, headers, payloads)
+        return _finish(req, payloads, meta, error)
 
     async def _call(
         self,
@@ -246,9 +260,9 @@ class AsyncRunner:
         req: ClientCompatRequest,
         messages: list[Message],
         headers: Headers,
-        result: ClientResponseResult,
+        payloads: list[Message],
     ) -> ConnectError | None:
-        call = _AsyncCall(client, req, messages, headers, result)
+        call = _AsyncCall(client, req, messages, headers, payloads)
         task = asyncio.create_task(call.invoke())
         if call.timing == "before_close_send":
             await _first(task, call.sent_all.wait())
@@ -279,13 +293,13 @@ class _AsyncCall:
         req: ClientCompatRequest,
         messages: list[Message],
         headers: Headers,
-        result: ClientResponseResult,
+        payloads: list[Message],
     ) -> None:
         self.client = client
         self.req = req
         self.messages = messages
         self.headers = headers
-        self.result = result
+        self.payloads = payloads
         self.timing, self.timing_value = _cancel_timing(req)
         self.delay = req.request_delay_ms / 1000
         self.timeout_ms = _timeout(req)
@@ -310,9 +324,9 @@ class _AsyncCall:
             await asyncio.Future()  # stays open until the call is cancelled
         self.closed.set()
 
-    def received(self, payload: service_pb2.ConformancePayload) -> None:
-        self.result.payloads.append(payload)
-        if self.timing == "after_num_responses" and len(self.result.payloads) == self.timing_value:
+    def received(self, response: Message) -> None:
+        self.payloads.append(_payload(response))
+        if self.timing == "after_num_responses" and len(self.payloads) == self.timing_value:
             # Cancels this task (the call's), at the runtime's next suspension.
             task = asyncio.current_task()
             assert task is not None
@@ -324,28 +338,28 @@ class _AsyncCall:
         match req.method:
             case "Unary":
                 self.closed.set()
-                self.received((await client.unary(first, **options)).payload)
+                self.received(await client.unary(first, **options))
             case "IdempotentUnary":
                 self.closed.set()
                 res = await client.idempotent_unary(
                     first, use_get=req.use_get_http_method, **options
                 )
-                self.received(res.payload)
+                self.received(res)
             case "Unimplemented":
                 self.closed.set()
                 await client.unimplemented(first, **options)
             case "ClientStream":
                 res = await client.client_stream(self.request_stream(self.messages), **options)
-                self.received(res.payload)
+                self.received(res)
             case "ServerStream":
                 self.closed.set()
                 async for res in client.server_stream(first, **options):
-                    self.received(res.payload)
-            case "BidiStream" if req.stream_type == config_pb2.STREAM_TYPE_FULL_DUPLEX_BIDI_STREAM:
+                    self.received(res)
+            case "BidiStream" if req.stream_type == FULL_DUPLEX:
                 await self.full_duplex(options)
             case "BidiStream":
                 async for res in client.bidi_stream(self.request_stream(self.messages), **options):
-                    self.received(res.payload)
+                    self.received(res)
 
     async def full_duplex(self, options: dict[str, Any]) -> None:
         """Send one message, read one answer, and so on (docs/testing_clients.md)."""
@@ -360,10 +374,10 @@ class _AsyncCall:
             except StopAsyncIteration:
                 queue.put_nowait(None)
                 return
-            self.received(res.payload)
+            self.received(res)
         queue.put_nowait(None)
         async for res in responses:
-            self.received(res.payload)
+            self.received(res)
 
 
 async def _first(task: asyncio.Task[None], awaitable: Any) -> None:
@@ -399,9 +413,9 @@ async def main_async(parallel: int) -> None:
         finally:
             limit.release()
 
-    while (data := await asyncio.to_thread(read_delimited, stdin)) is not None:
+    while (req := await asyncio.to_thread(read_delimited, stdin, ClientCompatRequest)) is not None:
         await limit.acquire()
-        task = asyncio.create_task(one(ClientCompatRequest.FromString(data)))
+        task = asyncio.create_task(one(req))
         pending.add(task)
         task.add_done_callback(pending.discard)
     if pending:
@@ -436,14 +450,14 @@ class SyncRunner:
             return _failure(req, e)
         headers = Headers()
         add_headers(headers, req.request_headers)
-        result = ClientResponseResult()
+        payloads: list[Message] = []
         error: ConnectError | None = None
         with ResponseMetadata() as meta:
             try:
-                self._call(client, req, messages, headers, result)
+                self._call(client, req, messages, headers, payloads)
             except ConnectError as e:
                 error = e
-        return _finish(req, result, meta, error)
+        return _finish(req, payloads, meta, error)
 
     def _call(
         self,
@@ -451,7 +465,7 @@ class SyncRunner:
         req: ClientCompatRequest,
         messages: list[Message],
         headers: Headers,
-        result: ClientResponseResult,
+        payloads: list[Message],
     ) -> None:
         # ConnectClientSync has no cancellation: a call cannot be interrupted from another
         # thread, and closing a response iterator ends it silently rather than with
@@ -469,7 +483,7 @@ class SyncRunner:
         match req.method:
             case "Unary":
                 res: Any = client.unary(messages[0], headers=headers, timeout_ms=timeout_ms)
-                result.payloads.append(res.payload)
+                payloads.append(_payload(res))
             case "IdempotentUnary":
                 res = client.idempotent_unary(
                     messages[0],
@@ -477,24 +491,24 @@ class SyncRunner:
                     timeout_ms=timeout_ms,
                     use_get=req.use_get_http_method,
                 )
-                result.payloads.append(res.payload)
+                payloads.append(_payload(res))
             case "Unimplemented":
                 client.unimplemented(messages[0], headers=headers, timeout_ms=timeout_ms)
             case "ClientStream":
                 res = client.client_stream(request_stream(), headers=headers, timeout_ms=timeout_ms)
-                result.payloads.append(res.payload)
+                payloads.append(_payload(res))
             case "ServerStream":
                 for res in client.server_stream(
                     messages[0], headers=headers, timeout_ms=timeout_ms
                 ):
-                    result.payloads.append(res.payload)
-            case "BidiStream" if req.stream_type != config_pb2.STREAM_TYPE_FULL_DUPLEX_BIDI_STREAM:
+                    payloads.append(_payload(res))
+            case "BidiStream" if req.stream_type != FULL_DUPLEX:
                 for res in client.bidi_stream(
                     request_stream(), headers=headers, timeout_ms=timeout_ms
                 ):
-                    result.payloads.append(res.payload)
+                    payloads.append(_payload(res))
             case "BidiStream":
-                self._full_duplex(client, messages, delay, headers, timeout_ms, result)
+                self._full_duplex(client, messages, delay, headers, timeout_ms, payloads)
 
     @staticmethod
     def _full_duplex(
@@ -503,7 +517,7 @@ class SyncRunner:
         delay: float,
         headers: Headers,
         timeout_ms: int | None,
-        result: ClientResponseResult,
+        payloads: list[Message],
     ) -> None:
         """Send one message, read one answer, and so on: the request iterator blocks on a
         queue that this thread fills only after reading the previous answer."""
@@ -529,11 +543,11 @@ class SyncRunner:
                 except StopIteration:
                     ended = True
                     break
-                result.payloads.append(res.payload)
+                payloads.append(_payload(res))
             outbox.put(None)
             if not ended:
                 for res in responses:
-                    result.payloads.append(res.payload)
+                    payloads.append(_payload(res))
         finally:
             outbox.put(None)
 
@@ -557,9 +571,9 @@ def main_sync(parallel: int) -> None:
             limit.release()
 
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        while (data := read_delimited(stdin)) is not None:
+        while (req := read_delimited(stdin, ClientCompatRequest)) is not None:
             limit.acquire()
-            pool.submit(one, ClientCompatRequest.FromString(data))
+            pool.submit(one, req)
 
 
 def main() -> None:

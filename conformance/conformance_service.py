@@ -12,7 +12,8 @@ answers `unimplemented`, which is what the suite expects.
 The behaviour follows the suite's docs (docs/testing_servers.md in the conformance module)
 and its reference server: echo the request (headers, timeout, messages as Any) in the first
 payload or, when an error comes first, as an error detail; set the requested headers and
-trailers; sleep the requested delays.
+trailers; sleep the requested delays. The messages are those of the generated tree's
+flavor (conformance_common.py, conformance_flavor.py).
 """
 
 from __future__ import annotations
@@ -20,81 +21,64 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connectrpc.server import DEFAULT_READ_MAX_BYTES
-from google.protobuf.any_pb2 import Any
 
-from conformance_common import COMPRESSIONS, add_headers, error_from_proto
+from conformance_common import COMPRESSIONS, FLAVOR, add_headers, error_from_proto, service
 from connectrpc.conformance.v1.service_connect import (
     ConformanceService,
     ConformanceServiceASGIApplication,
     ConformanceServiceSync,
     ConformanceServiceWSGIApplication,
 )
-from connectrpc.conformance.v1.service_pb2 import (
-    BidiStreamRequest,
-    BidiStreamResponse,
-    ClientStreamRequest,
-    ClientStreamResponse,
-    ConformancePayload,
-    Header,
-    IdempotentUnaryRequest,
-    IdempotentUnaryResponse,
-    ServerStreamRequest,
-    ServerStreamResponse,
-    StreamResponseDefinition,
-    UnaryRequest,
-    UnaryResponse,
-    UnaryResponseDefinition,
-)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
     from connectrpc.request import RequestContext
-    from google.protobuf.message import Message
 
+# The messages of the tree's flavor; typed Any, as their classes depend on it.
+Message = Any
+BidiStreamRequest = service.BidiStreamRequest
+BidiStreamResponse = service.BidiStreamResponse
+ClientStreamRequest = service.ClientStreamRequest
+ClientStreamResponse = service.ClientStreamResponse
+ConformancePayload = service.ConformancePayload
+Header = service.Header
+IdempotentUnaryRequest = service.IdempotentUnaryRequest
+IdempotentUnaryResponse = service.IdempotentUnaryResponse
+ServerStreamRequest = service.ServerStreamRequest
+ServerStreamResponse = service.ServerStreamResponse
+StreamResponseDefinition = service.StreamResponseDefinition
+UnaryRequest = service.UnaryRequest
+UnaryResponse = service.UnaryResponse
+UnaryResponseDefinition = service.UnaryResponseDefinition
 RequestInfo = ConformancePayload.RequestInfo
 
 
-def _request_info(ctx: RequestContext, requests: list[Any]) -> RequestInfo:
+def _request_info(ctx: RequestContext, requests: list[Message]) -> RequestInfo:
     grouped: dict[str, list[str]] = {}
     for name, value in ctx.request_headers.allitems():
         grouped.setdefault(name.lower(), []).append(value)
-    info = RequestInfo(
+    timeout_ms = ctx.timeout_ms
+    return RequestInfo(
         request_headers=[Header(name=n, value=v) for n, v in grouped.items()],
         requests=requests,
-    )
-    if (timeout_ms := ctx.timeout_ms) is not None:
-        info.timeout_ms = round(timeout_ms)
-    if ctx.http_method == "GET":
+        timeout_ms=round(timeout_ms) if timeout_ms is not None else None,
         # The runtime does not expose the query string to handlers; the suite accepts
         # an empty ConnectGetInfo as "this was a GET".
-        info.connect_get_info.SetInParent()
-    return info
+        connect_get_info=ConformancePayload.ConnectGetInfo() if ctx.http_method == "GET" else None,
+    )
 
 
-def _pack(message: Message) -> Any:
-    packed = Any()
-    packed.Pack(message)
-    return packed
-
-
-def _unary_definition(
-    request: UnaryRequest | IdempotentUnaryRequest | ClientStreamRequest,
-) -> UnaryResponseDefinition | None:
-    return request.response_definition if request.HasField("response_definition") else None
-
-
-def _stream_definition(
-    request: ServerStreamRequest | BidiStreamRequest,
-) -> StreamResponseDefinition | None:
-    return request.response_definition if request.HasField("response_definition") else None
+def _definition(request: Message) -> Message | None:
+    """The request's UnaryResponseDefinition / StreamResponseDefinition, if it has one."""
+    return request.response_definition if FLAVOR.has(request, "response_definition") else None
 
 
 def _unary_payload(
-    definition: UnaryResponseDefinition | None, ctx: RequestContext, requests: list[Any]
+    definition: UnaryResponseDefinition | None, ctx: RequestContext, requests: list[Message]
 ) -> ConformancePayload:
     """The payload of a unary / client-stream answer; raises the requested error."""
     info = _request_info(ctx, requests)
@@ -102,13 +86,16 @@ def _unary_payload(
         return ConformancePayload(request_info=info)
     add_headers(ctx.response_headers, definition.response_headers)
     add_headers(ctx.response_trailers, definition.response_trailers)
-    if definition.WhichOneof("response") == "error":
-        raise error_from_proto(definition.error, [info])
-    return ConformancePayload(request_info=info, data=definition.response_data)
+    response, value = FLAVOR.which_oneof(definition, "response")
+    if response == "error":
+        raise error_from_proto(value, [info])
+    return ConformancePayload(
+        request_info=info, data=value if response == "response_data" else None
+    )
 
 
 def _stream_error(
-    definition: StreamResponseDefinition, ctx: RequestContext, requests: list[Any], sent: int
+    definition: StreamResponseDefinition, ctx: RequestContext, requests: list[Message], sent: int
 ) -> Exception:
     # Before any response, the request info travels as an error detail.
     extra = [_request_info(ctx, requests)] if sent == 0 else []
@@ -122,15 +109,15 @@ class _BidiState:
         self.first = True
         self.full_duplex = False
         self.definition: StreamResponseDefinition | None = None
-        self.requests: list[Any] = []
+        self.requests: list[Message] = []
         self.sent = 0
 
     def receive(self, request: BidiStreamRequest, ctx: RequestContext) -> None:
-        self.requests.append(_pack(request))
+        self.requests.append(FLAVOR.pack(request))
         if self.first:
             self.first = False
             self.full_duplex = request.full_duplex
-            self.definition = _stream_definition(request)
+            self.definition = _definition(request)
             if self.definition is not None:
                 add_headers(ctx.response_headers, self.definition.response_headers)
                 add_headers(ctx.response_trailers, self.definition.response_trailers)
@@ -159,13 +146,13 @@ class _BidiState:
         return response
 
     def remaining_response(self, ctx: RequestContext) -> BidiStreamResponse:
-        payload = ConformancePayload(data=self.data[self.sent])
-        if self.sent == 0:
-            payload.request_info.CopyFrom(_request_info(ctx, self.requests))
-        return BidiStreamResponse(payload=payload)
+        info = _request_info(ctx, self.requests) if self.sent == 0 else None
+        return BidiStreamResponse(
+            payload=ConformancePayload(data=self.data[self.sent], request_info=info)
+        )
 
     def error(self, ctx: RequestContext) -> Exception | None:
-        if self.definition is None or not self.definition.HasField("error"):
+        if self.definition is None or not FLAVOR.has(self.definition, "error"):
             return None
         return _stream_error(self.definition, ctx, self.requests, self.sent)
 
@@ -176,8 +163,8 @@ class AsyncConformanceService(ConformanceService):
     async def unary(
         self, request: UnaryRequest, ctx: RequestContext[UnaryRequest, UnaryResponse], /
     ) -> UnaryResponse:
-        definition = _unary_definition(request)
-        payload = _unary_payload(definition, ctx, [_pack(request)])
+        definition = _definition(request)
+        payload = _unary_payload(definition, ctx, [FLAVOR.pack(request)])
         if definition is not None:
             await asyncio.sleep(definition.response_delay_ms / 1000)
         return UnaryResponse(payload=payload)
@@ -188,8 +175,8 @@ class AsyncConformanceService(ConformanceService):
         ctx: RequestContext[IdempotentUnaryRequest, IdempotentUnaryResponse],
         /,
     ) -> IdempotentUnaryResponse:
-        definition = _unary_definition(request)
-        payload = _unary_payload(definition, ctx, [_pack(request)])
+        definition = _definition(request)
+        payload = _unary_payload(definition, ctx, [FLAVOR.pack(request)])
         if definition is not None:
             await asyncio.sleep(definition.response_delay_ms / 1000)
         return IdempotentUnaryResponse(payload=payload)
@@ -201,11 +188,11 @@ class AsyncConformanceService(ConformanceService):
         /,
     ) -> ClientStreamResponse:
         definition: UnaryResponseDefinition | None = None
-        requests: list[Any] = []
+        requests: list[Message] = []
         async for message in request:
             if not requests:
-                definition = _unary_definition(message)
-            requests.append(_pack(message))
+                definition = _definition(message)
+            requests.append(FLAVOR.pack(message))
         payload = _unary_payload(definition, ctx, requests)
         if definition is not None:
             await asyncio.sleep(definition.response_delay_ms / 1000)
@@ -217,21 +204,20 @@ class AsyncConformanceService(ConformanceService):
         ctx: RequestContext[ServerStreamRequest, ServerStreamResponse],
         /,
     ) -> AsyncIterator[ServerStreamResponse]:
-        definition = _stream_definition(request)
+        definition = _definition(request)
         if definition is None:
             return
-        requests = [_pack(request)]
+        requests = [FLAVOR.pack(request)]
         add_headers(ctx.response_headers, definition.response_headers)
         add_headers(ctx.response_trailers, definition.response_trailers)
         sent = 0
         for data in definition.response_data:
-            payload = ConformancePayload(data=data)
-            if sent == 0:
-                payload.request_info.CopyFrom(_request_info(ctx, requests))
+            info = _request_info(ctx, requests) if sent == 0 else None
+            payload = ConformancePayload(data=data, request_info=info)
             await asyncio.sleep(definition.response_delay_ms / 1000)
             yield ServerStreamResponse(payload=payload)
             sent += 1
-        if definition.HasField("error"):
+        if FLAVOR.has(definition, "error"):
             raise _stream_error(definition, ctx, requests, sent)
 
     async def bidi_stream(
@@ -265,8 +251,8 @@ class SyncConformanceService(ConformanceServiceSync):
     def unary(
         self, request: UnaryRequest, ctx: RequestContext[UnaryRequest, UnaryResponse], /
     ) -> UnaryResponse:
-        definition = _unary_definition(request)
-        payload = _unary_payload(definition, ctx, [_pack(request)])
+        definition = _definition(request)
+        payload = _unary_payload(definition, ctx, [FLAVOR.pack(request)])
         if definition is not None:
             time.sleep(definition.response_delay_ms / 1000)
         return UnaryResponse(payload=payload)
@@ -277,8 +263,8 @@ class SyncConformanceService(ConformanceServiceSync):
         ctx: RequestContext[IdempotentUnaryRequest, IdempotentUnaryResponse],
         /,
     ) -> IdempotentUnaryResponse:
-        definition = _unary_definition(request)
-        payload = _unary_payload(definition, ctx, [_pack(request)])
+        definition = _definition(request)
+        payload = _unary_payload(definition, ctx, [FLAVOR.pack(request)])
         if definition is not None:
             time.sleep(definition.response_delay_ms / 1000)
         return IdempotentUnaryResponse(payload=payload)
@@ -290,11 +276,11 @@ class SyncConformanceService(ConformanceServiceSync):
         /,
     ) -> ClientStreamResponse:
         definition: UnaryResponseDefinition | None = None
-        requests: list[Any] = []
+        requests: list[Message] = []
         for message in request:
             if not requests:
-                definition = _unary_definition(message)
-            requests.append(_pack(message))
+                definition = _definition(message)
+            requests.append(FLAVOR.pack(message))
         payload = _unary_payload(definition, ctx, requests)
         if definition is not None:
             time.sleep(definition.response_delay_ms / 1000)
@@ -306,21 +292,20 @@ class SyncConformanceService(ConformanceServiceSync):
         ctx: RequestContext[ServerStreamRequest, ServerStreamResponse],
         /,
     ) -> Iterator[ServerStreamResponse]:
-        definition = _stream_definition(request)
+        definition = _definition(request)
         if definition is None:
             return
-        requests = [_pack(request)]
+        requests = [FLAVOR.pack(request)]
         add_headers(ctx.response_headers, definition.response_headers)
         add_headers(ctx.response_trailers, definition.response_trailers)
         sent = 0
         for data in definition.response_data:
-            payload = ConformancePayload(data=data)
-            if sent == 0:
-                payload.request_info.CopyFrom(_request_info(ctx, requests))
+            info = _request_info(ctx, requests) if sent == 0 else None
+            payload = ConformancePayload(data=data, request_info=info)
             time.sleep(definition.response_delay_ms / 1000)
             yield ServerStreamResponse(payload=payload)
             sent += 1
-        if definition.HasField("error"):
+        if FLAVOR.has(definition, "error"):
             raise _stream_error(definition, ctx, requests, sent)
 
     def bidi_stream(
@@ -352,13 +337,19 @@ class SyncConformanceService(ConformanceServiceSync):
 # passes it on in this variable.
 READ_MAX_BYTES = int(os.environ.get("CONFORMANCE_READ_MAX_BYTES") or DEFAULT_READ_MAX_BYTES)
 
+# The generated default codecs where the flavor allows (conformance_flavor.py).
+_CODECS = FLAVOR.app_codecs()
+_OPTIONS: dict[str, Any] = {} if _CODECS is None else {"codecs": _CODECS}
+
 asgi_app = ConformanceServiceASGIApplication(
     AsyncConformanceService(),
     read_max_bytes=READ_MAX_BYTES,
     compressions=list(COMPRESSIONS.values()),
+    **_OPTIONS,
 )
 wsgi_app = ConformanceServiceWSGIApplication(
     SyncConformanceService(),
     read_max_bytes=READ_MAX_BYTES,
     compressions=list(COMPRESSIONS.values()),
+    **_OPTIONS,
 )

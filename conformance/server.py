@@ -33,8 +33,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance_common import GEN_ENV, GEN_ROOT, read_delimited, write_delimited
-from connectrpc.conformance.v1 import config_pb2, server_compat_pb2
+from conformance_common import (
+    FLAVOR,
+    FLAVOR_ENV,
+    GEN_ENV,
+    GEN_ROOT,
+    HTTP_VERSION,
+    read_delimited,
+    server_compat,
+    write_delimited,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -64,7 +72,7 @@ def _parent_death_signal() -> None:
 class Tls:
     """The runner's certificates, written to files for the servers that want paths."""
 
-    def __init__(self, request: server_compat_pb2.ServerCompatRequest, directory: Path) -> None:
+    def __init__(self, request: server_compat.ServerCompatRequest, directory: Path) -> None:
         self.cert = request.server_creds.cert
         self.key = request.server_creds.key
         self.client_ca = request.client_tls_cert or None
@@ -127,14 +135,14 @@ class Launch:
     """How to start one server for one config: its environment, logs and certificates."""
 
     def __init__(
-        self, app: str, request: server_compat_pb2.ServerCompatRequest, tls: Tls | None
+        self, app: str, request: server_compat.ServerCompatRequest, tls: Tls | None
     ) -> None:
         self.app = app
         self.target = f"conformance_service:{app}_app"
         self.tls = tls
         # What the application module needs. pyvoy adds it to its own environment, which
         # already carries this interpreter's sys.path (and so this directory).
-        self.app_env = {GEN_ENV: str(GEN_ROOT), "PYTHONUNBUFFERED": "1"}
+        self.app_env = {GEN_ENV: str(GEN_ROOT), FLAVOR_ENV: FLAVOR.name, "PYTHONUNBUFFERED": "1"}
         if request.message_receive_limit:
             self.app_env["CONFORMANCE_READ_MAX_BYTES"] = str(request.message_receive_limit)
         self.env = {**os.environ, **self.app_env}
@@ -252,7 +260,7 @@ async def _until(stop: asyncio.Event, server_exit: Awaitable[object]) -> None:
         waiter.cancel()
 
 
-async def serve(app: str, server: str, request: server_compat_pb2.ServerCompatRequest) -> None:
+async def serve(app: str, server: str, request: server_compat.ServerCompatRequest) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -266,9 +274,9 @@ async def serve(app: str, server: str, request: server_compat_pb2.ServerCompatRe
 
 
 def _respond(port: int, tls: Tls | None) -> None:
-    response = server_compat_pb2.ServerCompatResponse(host=HOST, port=port)
-    if tls is not None:
-        response.pem_cert = tls.cert
+    response = server_compat.ServerCompatResponse(
+        host=HOST, port=port, pem_cert=tls.cert if tls is not None else None
+    )
     write_delimited(sys.stdout.buffer, response)
 
 
@@ -285,13 +293,14 @@ def main() -> None:
 
 
 async def _main(app: str, http1: str, http2: str) -> None:
-    data = await asyncio.to_thread(read_delimited, sys.stdin.buffer)
-    if data is None:
+    request = await asyncio.to_thread(
+        read_delimited, sys.stdin.buffer, server_compat.ServerCompatRequest
+    )
+    if request is None:
         msg = "no ServerCompatRequest on stdin"
         raise SystemExit(msg)
-    request = server_compat_pb2.ServerCompatRequest.FromString(data)
     # The runner starts one server process per (protocol, HTTP version, TLS) config.
-    server = http2 if request.http_version == config_pb2.HTTP_VERSION_2 else http1
+    server = http2 if request.http_version == HTTP_VERSION.HTTP_VERSION_2 else http1
     await serve(app, server, request)
 
 
