@@ -27,7 +27,7 @@ EXPECTED_RPCS = 94
 EXPECTED_DEPRECATED_RPCS = 8
 
 # What protoc itself prints about the corpus (qdrant.proto imports files it does not use).
-PROTOC_WARNING = re.compile(r"^[\w/.]+\.proto:\d+:\d+: warning: Import [\w/.]+ is unused\.$")
+PROTOC_WARNING = re.compile(r"^[\w/.-]+\.proto:\d+:\d+: warning: Import [\w/.-]+ is unused\.$")
 
 
 def test_corpus_is_the_pinned_one(descriptors: list[rw.ProtoFile]) -> None:
