@@ -4,9 +4,11 @@
 //! request bytes ([`plugin_proto`]) -> [`options`] -> [`model`] (names: [`names`],
 //! module paths: [`modules`], docstrings: [`comments`]) -> [`render`] (templates under
 //! `templates/`, line layout: [`layout`], imports: [`imports`]) -> response bytes.
-//! [`standalone`] builds the same request from `.proto` files without protoc.
+//! [`standalone`] builds the same request from `.proto` files without protoc; [`check`]
+//! compares its output with a tree on disk (`generate --check`).
 
 mod builtins;
+pub mod check;
 pub mod comments;
 mod confusables;
 mod fast_hash;

@@ -7,8 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use protoc_gen_connect_python::options::OPTION_SPECS;
-use protoc_gen_connect_python::plugin_proto::CodeGeneratorResponse;
-use protoc_gen_connect_python::{PluginError, generate, run_plugin, standalone};
+use protoc_gen_connect_python::plugin_proto::{
+    CodeGeneratorRequest, CodeGeneratorResponse, GeneratedFile,
+};
+use protoc_gen_connect_python::{PluginError, check, generate, run_plugin, standalone};
 
 const ABOUT: &str = "Generates typed Python Connect RPC code (asyncio and threaded clients, \
 service Protocols, ASGI and WSGI applications) for the `connectrpc` runtime.\n\n\
@@ -43,6 +45,11 @@ enum Command {
         /// compiling; FILEs then name the files to generate (all when none are given).
         #[arg(long, value_name = "FILE")]
         descriptor_set: Option<PathBuf>,
+        /// Write nothing; exit 0 if --out holds exactly what would be generated, 1 (and
+        /// list every stale, missing and orphaned `_connect.py`, with diffs) if not, 2 if
+        /// it cannot tell (bad input).
+        #[arg(long)]
+        check: bool,
         /// The .proto files to generate code for.
         #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
@@ -64,6 +71,9 @@ fn options_help() -> String {
     help
 }
 
+/// `generate --check`'s exit status when it cannot compare (bad input): 1 means drift.
+const CHECK_ERROR: u8 = 2;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -73,8 +83,26 @@ fn main() -> ExitCode {
             out,
             opt,
             descriptor_set,
+            check,
             files,
-        }) => generate_mode(&include, &out, &opt, descriptor_set.as_deref(), &files),
+        }) => {
+            let input = Input {
+                include: &include,
+                descriptor_set: descriptor_set.as_deref(),
+                files: &files,
+            };
+            if check {
+                return match check_mode(&input, &out, &opt) {
+                    Ok(true) => ExitCode::SUCCESS,
+                    Ok(false) => ExitCode::FAILURE,
+                    Err(message) => {
+                        eprintln!("protoc-gen-connect_python: {message}");
+                        ExitCode::from(CHECK_ERROR)
+                    }
+                };
+            }
+            generate_mode(&input, &out, &opt)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -104,38 +132,82 @@ fn plugin_mode() -> Result<(), String> {
         .map_err(|e| format!("cannot write the response to stdout: {e}"))
 }
 
-fn generate_mode(
-    include: &[PathBuf],
-    out: &Path,
-    opt: &[String],
-    descriptor_set: Option<&Path>,
-    files: &[PathBuf],
-) -> Result<(), String> {
-    let parameter = opt.join(",");
-    let request = match descriptor_set {
-        Some(set) => {
-            let names: Vec<String> = files
-                .iter()
-                .map(|f| f.to_string_lossy().into_owned())
-                .collect();
-            standalone::request_from_descriptor_set(set, &names, &parameter)?
+/// What `generate` compiles: `.proto` files under import roots, or a descriptor set.
+struct Input<'a> {
+    include: &'a [PathBuf],
+    descriptor_set: Option<&'a Path>,
+    files: &'a [PathBuf],
+}
+
+impl Input<'_> {
+    fn include_dirs(&self) -> Vec<PathBuf> {
+        if self.include.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            self.include.to_vec()
         }
-        None => {
-            if files.is_empty() {
-                return Err("no .proto files given; name at least one".into());
-            }
-            let include = if include.is_empty() {
-                vec![PathBuf::from(".")]
-            } else {
-                include.to_vec()
-            };
-            standalone::request_from_protos(&include, files, &parameter)?
-        }
-    };
-    let response: CodeGeneratorResponse = generate(&request);
-    if let Some(error) = response.error {
-        return Err(error);
     }
+
+    fn request(&self, parameter: &str) -> Result<CodeGeneratorRequest, String> {
+        match self.descriptor_set {
+            Some(set) => {
+                let names: Vec<String> = self
+                    .files
+                    .iter()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .collect();
+                standalone::request_from_descriptor_set(set, &names, parameter)
+            }
+            None => {
+                if self.files.is_empty() {
+                    return Err("no .proto files given; name at least one".into());
+                }
+                standalone::request_from_protos(&self.include_dirs(), self.files, parameter)
+            }
+        }
+    }
+
+    /// The generated files, or the error that stops generation.
+    fn generate(
+        &self,
+        opt: &[String],
+    ) -> Result<(CodeGeneratorRequest, Vec<GeneratedFile>), String> {
+        let request = self.request(&opt.join(","))?;
+        let response: CodeGeneratorResponse = generate(&request);
+        match response.error {
+            Some(error) => Err(error),
+            None => Ok((request, response.file)),
+        }
+    }
+}
+
+fn generate_mode(input: &Input<'_>, out: &Path, opt: &[String]) -> Result<(), String> {
+    let (_, files) = input.generate(opt)?;
     // Write nothing unless every file was generated, then all of them or none.
-    standalone::write_all(out, &response.file)
+    standalone::write_all(out, &files)
+}
+
+/// Prints the drift report; true when `out` is up to date.
+fn check_mode(input: &Input<'_>, out: &Path, opt: &[String]) -> Result<bool, String> {
+    let (request, files) = input.generate(opt)?;
+    let include = input.include_dirs();
+    let in_descriptor_set = |name: &str| {
+        request
+            .proto_file
+            .iter()
+            .any(|f| f.name.as_deref() == Some(name))
+    };
+    let under_import_roots = |name: &str| include.iter().any(|dir| dir.join(name).is_file());
+    let exists: &dyn Fn(&str) -> bool = if input.descriptor_set.is_some() {
+        &in_descriptor_set
+    } else {
+        &under_import_roots
+    };
+    let inputs = check::Inputs {
+        to_generate: &request.file_to_generate,
+        exists,
+    };
+    let report = check::check(out, &files, &inputs)?;
+    print!("{report}");
+    Ok(report.is_clean())
 }

@@ -142,7 +142,7 @@ pub fn write_all(out: &Path, files: &[GeneratedFile]) -> Result<(), String> {
 
 /// An output name that stays inside the output directory: relative, made of normal
 /// segments only (no empty, `.` or `..` one), without NUL.
-fn checked_output_name(name: &str) -> Result<&Path, String> {
+pub(crate) fn checked_output_name(name: &str) -> Result<&Path, String> {
     let bad = name.is_empty()
         || name.starts_with('/')
         || name.contains('\0')
@@ -189,7 +189,11 @@ impl Writes {
     }
 
     fn make_dirs(&mut self, dir: &Path) -> Result<(), String> {
-        let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+        // A relative path's last ancestor is the empty path: the current directory.
+        let missing: Vec<&Path> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .collect();
         for dir in missing.into_iter().rev() {
             fs::create_dir(dir)
                 .map_err(|e| format!("{}: {e}; nothing was written", dir.display()))?;

@@ -468,3 +468,34 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The README's first command (generate the bundled example) works as written, from a
+/// fresh directory: relative `-I` and `--out`, `gen/` not there yet.
+#[test]
+fn the_readme_example_command_works() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let command = readme
+        .lines()
+        .find(|line| line.starts_with("cargo run --release -- generate "))
+        .expect("README's example command");
+    let args: Vec<&str> = command
+        .strip_prefix("cargo run --release -- ")
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let dir = tempdir("readme");
+    std::os::unix::fs::symlink(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata"),
+        dir.join("testdata"),
+    )
+    .unwrap();
+    let output = Command::new(BIN)
+        .args(&args)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(dir.join("gen/eliza/v1/eliza_connect.py").is_file());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
