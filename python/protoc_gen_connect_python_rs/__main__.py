@@ -28,8 +28,10 @@ def main() -> int:
     try:
         os.execv(binary, args)  # replaces this process
     except OSError as error:
-        print(f"python -m protoc_gen_connect_python_rs: error: cannot run {binary}: {error}",
-              file=sys.stderr)
+        print(
+            f"python -m protoc_gen_connect_python_rs: error: cannot run {binary}: {error}",
+            file=sys.stderr,
+        )
         return 126
 
 

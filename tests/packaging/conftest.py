@@ -3,7 +3,6 @@ and the repository build's output every installed binary must reproduce."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from packaging_support import (
     FLAVOR_PARAMETERS,
     REPO,
     Venv,
+    cargo_env,
     env_path,
     fresh_venv,
     minimal_env,
@@ -97,17 +97,6 @@ def reference(work: Path, plugin: Path) -> dict[str, Path]:
         assert any(out.rglob("*_connect.py")), f"no output in {out}"
         trees[flavor] = out
     return trees
-
-
-def cargo_env(*path_dirs: Path, **extra: str) -> dict[str, str]:
-    """minimal_env plus cargo's directory and the rustup settings, for source builds."""
-    cargo = shutil.which("cargo")
-    assert cargo, "cargo is not on PATH: the sdist and the hooks build from source with it"
-    env = minimal_env(*path_dirs, Path(cargo).parent, **extra)
-    for key in ("RUSTUP_HOME", "CARGO_HOME", "RUSTUP_TOOLCHAIN", "CARGO_BUILD_JOBS"):
-        if key in os.environ:
-            env[key] = os.environ[key]
-    return env
 
 
 @pytest.fixture(scope="session")

@@ -175,15 +175,30 @@ def protoc_generate(out: Path, parameter: str, env: dict[str, str]) -> None:
     run([*args, *plain, *editions], cwd=out.parent, env=env)
 
 
-def standalone_generate(command: list[str | Path], out: Path, parameter: str, env: dict[str, str]) -> None:
+def standalone_generate(
+    command: list[str | Path], out: Path, parameter: str, env: dict[str, str]
+) -> None:
     """`COMMAND generate` on the corpus: protox for the plain files, the checked-in
     descriptor set for the editions files (as scripts/test's layer 4 does)."""
     plain, editions = proto_files()
     opts: list[str | Path] = ["--opt", parameter] if parameter else []
-    run([*command, "generate", "-I", PROTO_ROOT, "--out", out, *opts, *plain], cwd=out.parent, env=env)
+    run(
+        [*command, "generate", "-I", PROTO_ROOT, "--out", out, *opts, *plain],
+        cwd=out.parent,
+        env=env,
+    )
     if editions:
         run(
-            [*command, "generate", "--descriptor-set", EDITIONS_DESCRIPTORS, "--out", out, *opts, *editions],
+            [
+                *command,
+                "generate",
+                "--descriptor-set",
+                EDITIONS_DESCRIPTORS,
+                "--out",
+                out,
+                *opts,
+                *editions,
+            ],
             cwd=out.parent,
             env=env,
         )
@@ -202,9 +217,8 @@ def assert_same_tree(actual: Path, expected: Path, what: str) -> int:
     got = tree_files(actual)
     want = tree_files(expected)
     assert want, f"the reference tree {expected} is empty"
-    assert sorted(got) == sorted(want), (
-        f"{what}: different files\n"
-        + "\n".join(difflib.unified_diff(sorted(want), sorted(got), "expected", "actual", lineterm=""))
+    assert sorted(got) == sorted(want), f"{what}: different files\n" + "\n".join(
+        difflib.unified_diff(sorted(want), sorted(got), "expected", "actual", lineterm="")
     )
     for name, data in want.items():
         if got[name] != data:
@@ -217,3 +231,14 @@ def assert_same_tree(actual: Path, expected: Path, what: str) -> int:
             )
             raise AssertionError(f"{what}: {name} differs\n" + "\n".join(list(diff)[:60]))
     return len(want)
+
+
+def cargo_env(*path_dirs: Path, **extra: str) -> dict[str, str]:
+    """minimal_env plus cargo's directory and the rustup settings, for source builds."""
+    cargo = shutil.which("cargo")
+    assert cargo, "cargo is not on PATH: the sdist and the hooks build from source with it"
+    env = minimal_env(*path_dirs, Path(cargo).parent, **extra)
+    for key in ("RUSTUP_HOME", "CARGO_HOME", "RUSTUP_TOOLCHAIN", "CARGO_BUILD_JOBS"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env

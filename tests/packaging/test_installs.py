@@ -133,7 +133,17 @@ def test_pip_install_target_layout(wheel: Path, wheel_venv: Venv, outside: Path)
     target = outside / "target"
     env = minimal_env(wheel_venv.bin)
     run(
-        [wheel_venv.python, "-m", "pip", "install", "--no-index", "--no-deps", "--target", target, wheel],
+        [
+            wheel_venv.python,
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "--no-deps",
+            "--target",
+            target,
+            wheel,
+        ],
         cwd=outside,
         env=env,
     )
@@ -200,7 +210,7 @@ def test_uvx_from_the_wheel(
     wheel: Path, tools: Path, base_python: Path, reference: dict[str, Path], outside: Path
 ) -> None:
     env = uv_env(outside, tools, base_python)
-    uvx = [tools / "uvx", "--from", wheel, BINARY]
+    uvx: list[str | Path] = [tools / "uvx", "--from", wheel, BINARY]
     version = run([*uvx, "--version"], cwd=outside, env=env)
     assert version.stdout.decode() == f"{BINARY} {cargo_version()}\n"
     for flavor in FLAVORS:
@@ -211,7 +221,8 @@ def test_uvx_from_the_wheel(
 
 def test_the_fresh_venv_needs_nothing_of_the_repository(wheel_venv: Venv) -> None:
     """The installed files are the wheel's: nothing points back into the repository."""
-    assert REPO not in wheel_venv.binary.resolve().parents
+    assert not wheel_venv.binary.is_symlink()
+    assert REPO / "target" not in wheel_venv.binary.resolve().parents
     record = next(wheel_venv.root.glob(f"lib/python*/site-packages/{MODULE}-*.dist-info/RECORD"))
     assert str(REPO) not in record.read_text(encoding="utf-8")
     assert shutil.which(BINARY, path=str(wheel_venv.bin)) == str(wheel_venv.binary)

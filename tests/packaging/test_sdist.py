@@ -57,7 +57,9 @@ def test_sdist_sources_are_the_repositorys(sdist: Path) -> None:
                 continue  # written by maturin
             member = tar.extractfile(prefix + name)
             assert member is not None, name
-            assert member.read() == (REPO / name).read_bytes(), f"{name} differs from the repository's"
+            assert member.read() == (REPO / name).read_bytes(), (
+                f"{name} differs from the repository's"
+            )
         pkg_info = tar.extractfile(prefix + "PKG-INFO")
         assert pkg_info is not None
         metadata = email.parser.Parser().parsestr(pkg_info.read().decode())
@@ -86,6 +88,4 @@ def test_sdist_build_output_is_byte_identical(
     protoc_generate(outside / "protoc", parameter, env)
     assert_same_tree(outside / "protoc", reference[flavor], f"sdist build via protoc ({flavor})")
     standalone_generate([sdist_venv.binary], outside / "standalone", parameter, env)
-    assert_same_tree(
-        outside / "standalone", reference[flavor], f"sdist build, generate ({flavor})"
-    )
+    assert_same_tree(outside / "standalone", reference[flavor], f"sdist build, generate ({flavor})")

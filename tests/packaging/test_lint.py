@@ -1,0 +1,39 @@
+"""The shipped shim (python/protoc_gen_connect_python_rs) and this suite are clean under
+ruff format, ruff check (their ruff.toml) and mypy --strict, with .venv-test's pins."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from packaging_support import MODULE, REPO, run
+
+VENV_BIN = Path(sys.executable).parent
+SHIM = REPO / "python" / MODULE
+SUITE = REPO / "tests" / "packaging"
+
+
+@pytest.mark.parametrize("directory", [SHIM.parent, SUITE], ids=["shim", "suite"])
+def test_ruff(directory: Path) -> None:
+    run([VENV_BIN / "ruff", "format", "--check", "--diff", directory], cwd=directory)
+    run([VENV_BIN / "ruff", "check", "--no-fix", directory], cwd=directory)
+
+
+def test_mypy_strict() -> None:
+    env = dict(os.environ, MYPYPATH=str(SUITE))
+    run(
+        [
+            VENV_BIN / "mypy",
+            "--strict",
+            "--no-incremental",
+            "--python-version",
+            "3.11",
+            SHIM,
+            *sorted(SUITE.glob("*.py")),
+        ],
+        cwd=REPO,
+        env=env,
+    )
