@@ -95,7 +95,9 @@ def test_metadata(wheel: Path) -> None:
     assert metadata.get_all("License-File") == ["LICENSE"]
     assert metadata.get_all("Requires-Dist") is None, "the binary needs no Python packages"
     assert metadata["Description-Content-Type"].startswith("text/markdown")
-    assert metadata.get_payload() == (REPO / "README.md").read_text(encoding="utf-8")
+    # The long description is the README (the message format adds a final newline).
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert metadata.get_payload().removesuffix("\n") == readme.removesuffix("\n")
     urls = {url.split(", ", 1)[0] for url in metadata.get_all("Project-URL") or []}
     assert urls == {"Homepage", "Repository", "Changelog", "Issues"}
     classifiers = metadata.get_all("Classifier") or []
