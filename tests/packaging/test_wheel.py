@@ -97,7 +97,9 @@ def test_metadata(wheel: Path) -> None:
     assert metadata["Description-Content-Type"].startswith("text/markdown")
     # The long description is the README (the message format adds a final newline).
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert metadata.get_payload().removesuffix("\n") == readme.removesuffix("\n")
+    payload = metadata.get_payload()
+    assert isinstance(payload, str)
+    assert payload.rstrip("\n") == readme.rstrip("\n")
     urls = {url.split(", ", 1)[0] for url in metadata.get_all("Project-URL") or []}
     assert urls == {"Homepage", "Repository", "Changelog", "Issues"}
     classifiers = metadata.get_all("Classifier") or []
