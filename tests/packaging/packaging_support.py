@@ -43,7 +43,7 @@ NO_NETWORK_PROXY = "http://127.0.0.1:9"
 def env_path(name: str, default: Path | None = None) -> Path:
     value = os.environ.get(name)
     if value:
-        return Path(value)
+        return Path(value).resolve()
     if default is not None:
         return default
     raise RuntimeError(
