@@ -1,13 +1,15 @@
 """Eliza, implemented twice: for asyncio (served as ASGI) and threads (served as WSGI).
 
-Each class implements a Protocol from the generated ``eliza/v1/eliza_connect.py``;
-mypy --strict checks that it does.
+Each class subclasses a Protocol of the generated ``eliza/v1/eliza_connect.py`` (which
+gives it ``desc()``, the service's descriptor) and overrides its RPCs; mypy --strict
+checks the signatures.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from eliza.v1.eliza_connect import ElizaService, ElizaServiceSync
 from eliza.v1.eliza_pb import (
     ConverseResponse,
     IntroduceResponse,
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
     from connectrpc.request import RequestContext
-    from eliza.v1.eliza_connect import ElizaService, ElizaServiceSync
+
     from eliza.v1.eliza_pb import (
         ConverseRequest,
         IntroduceRequest,
@@ -37,7 +39,7 @@ def introduction(name: str) -> list[str]:
     return [f"Hello {name}, I am Eliza.", "How are you feeling today?"]
 
 
-class Eliza:
+class Eliza(ElizaService):
     """The asyncio implementation (the ``ElizaService`` Protocol)."""
 
     async def say(
@@ -73,7 +75,7 @@ class Eliza:
         return PontificateResponse(sentence=" ".join(sentences), count=len(sentences))
 
 
-class ElizaSync:
+class ElizaSync(ElizaServiceSync):
     """The threaded implementation (the ``ElizaServiceSync`` Protocol)."""
 
     def say(
@@ -107,9 +109,3 @@ class ElizaSync:
     ) -> PontificateResponse:
         sentences = [message.sentence for message in request]
         return PontificateResponse(sentence=" ".join(sentences), count=len(sentences))
-
-
-if TYPE_CHECKING:
-    # The implementations satisfy the generated Protocols (checked by mypy, not run).
-    _async: ElizaService = Eliza()
-    _sync: ElizaServiceSync = ElizaSync()

@@ -1,7 +1,7 @@
 """The generated applications, ready to serve.
 
-    uvicorn server:app --port 8000             # ASGI (asyncio)
-    gunicorn server:wsgi_app -b 127.0.0.1:8001 # WSGI (threads)
+uvicorn server:app --port 8000             # ASGI (asyncio)
+gunicorn server:wsgi_app -b 127.0.0.1:8001 # WSGI (threads)
 """
 
 from __future__ import annotations

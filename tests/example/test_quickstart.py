@@ -99,8 +99,17 @@ def test_the_documented_commands_run_and_answer(tmp_path: Path) -> None:
 
     example = tmp_path / "examples/eliza"
     mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--explicit-package-bases",
-         "eliza_service.py", "server.py", "client.py"],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--explicit-package-bases",
+            "eliza_service.py",
+            "server.py",
+            "client.py",
+        ],
         cwd=example,
         capture_output=True,
         text=True,
