@@ -6,7 +6,10 @@ gunicorn server:wsgi_app -b 127.0.0.1:8001 # WSGI (threads)
 
 from __future__ import annotations
 
-from eliza.v1.eliza_connect import ElizaServiceASGIApplication, ElizaServiceWSGIApplication
+from eliza.v1.eliza_connect import (
+    ElizaServiceASGIApplication,
+    ElizaServiceWSGIApplication,
+)
 from eliza_service import Eliza, ElizaSync
 
 app = ElizaServiceASGIApplication(Eliza())
