@@ -15,11 +15,15 @@ the same length that is swapped for the raw bytes after serializing.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from google.protobuf import descriptor_pb2
 from google.protobuf.compiler import plugin_pb2
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from google.protobuf import descriptor_pb2
 
 Request = plugin_pb2.CodeGeneratorRequest
 
@@ -71,7 +75,9 @@ def colliding_names(request: Request) -> None:
         service = proto.service.add()
         service.CopyFrom(template)
         service.name = name
-        for method, new_name in zip(service.method, ["GetItem", "Get_Item", "Close", "close"]):
+        for method, new_name in zip(
+            service.method, ["GetItem", "Get_Item", "Close", "close"], strict=True
+        ):
             method.name = new_name
 
 
@@ -91,7 +97,7 @@ def natural_order(request: Request) -> None:
     """Message types Item2 and Item10, which ruff's isort sorts naturally."""
     proto = eliza_file(request)
     names = ["Item10", "Item2", "Item1", "Item20"]
-    for message, name in zip(proto.message_type, names):
+    for message, name in zip(proto.message_type[: len(names)], names, strict=True):
         message.name = name
     for i, method in enumerate(proto.service[0].method):
         method.input_type = f".{proto.package}.{names[i % len(names)]}"
@@ -109,7 +115,9 @@ def malformed_source_info(request: Request) -> bytes:
     del info.location[1:]
     info.location[0].leading_comments = "x" * 40
     good = info.SerializeToString()
-    assert good[0] == 0x0A and good[1] < 0x7F, good[:2]  # field 1, a one-byte length
+    # Field 1 (a location), with a one-byte length.
+    assert good[0] == 0x0A, good[:2]
+    assert good[1] < 0x7F, good[:2]
     bad = good[:1] + b"\x7f" + good[2:]
     encoded = request.SerializeToString()
     assert encoded.count(good) == 1
@@ -134,9 +142,7 @@ def hostile_comments(request: Request) -> None:
 PLACEHOLDER = "~PLACEHOLDER~" * 4
 
 
-def with_raw_bytes(
-    edit: Callable[[Request, str], None], raw: bytes
-) -> Callable[[Request], bytes]:
+def with_raw_bytes(edit: Callable[[Request, str], None], raw: bytes) -> Callable[[Request], bytes]:
     """A seed whose placeholder string is replaced by `raw` (same length) once encoded."""
     assert 6 <= len(raw) <= len(PLACEHOLDER), raw
     placeholder = PLACEHOLDER[: len(raw)]

@@ -54,7 +54,10 @@ fn seed_corpus_keeps_every_property() {
     let hostile = outcomes.iter().filter(|(n, _)| n.starts_with("hostile-"));
     assert!(captured.clone().count() >= 30, "{outcomes:?}");
     assert!(hostile.clone().count() >= 15, "{outcomes:?}");
-    assert!(count(|o| matches!(o, Outcome::Files(n) if *n > 1)) >= 2, "{outcomes:?}");
+    assert!(
+        count(|o| matches!(o, Outcome::Files(n) if *n > 1)) >= 2,
+        "{outcomes:?}"
+    );
     assert!(count(|o| *o == Outcome::ErrorResponse) >= 5, "{outcomes:?}");
     for (name, outcome) in captured {
         // A capture decodes; the eliza file generates its one file in every parameter set.

@@ -181,7 +181,14 @@ mod tests {
     #[test]
     fn contents() {
         assert!(check_content("x = 1\n").is_ok());
-        for bad in ["", "x = 1", "x = 1\n\n", "x = '\0'\n", "x = 1 \n", "\u{2028}\n"] {
+        for bad in [
+            "",
+            "x = 1",
+            "x = 1\n\n",
+            "x = '\0'\n",
+            "x = 1 \n",
+            "\u{2028}\n",
+        ] {
             assert!(check_content(bad).is_err(), "{bad:?}");
         }
     }

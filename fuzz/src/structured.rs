@@ -14,6 +14,7 @@ use protoc_gen_connect_python::plugin_proto::{
 };
 
 /// Names for services, methods, messages and package or directory segments.
+#[rustfmt::skip]
 const NAMES: &[&str] = &[
     // Plain ones, so that most requests get far.
     "Foo", "Bar", "Item", "GetItem", "Get_Item", "get_item", "GETItem", "HTTPServer", "A", "a",
@@ -446,6 +447,10 @@ impl Request {
             .filter(|(spec, _)| spec.generate)
             .map(|(_, proto)| proto.name.clone().unwrap_or_default())
             .collect();
+        if let Some(missing) = &self.missing {
+            // Most likely a name no file has (an error), but it may name one.
+            file_to_generate.push(missing.build());
+        }
         // protoc lists each file once.
         let mut seen = std::collections::HashSet::new();
         file_to_generate.retain(|name| seen.insert(name.clone()));
@@ -455,9 +460,6 @@ impl Request {
                 file_to_generate.contains(proto.name.as_ref().unwrap()) && !proto.service.is_empty()
             })
             .count();
-        if let Some(missing) = &self.missing {
-            file_to_generate.push(missing.build());
-        }
         // The well-known files come first, as protoc sends dependencies first.
         let well_known = WELL_KNOWN
             .iter()
