@@ -34,7 +34,7 @@ use std::thread;
 use prost::Message;
 
 use comments::Comments;
-use fast_hash::FastSet;
+use fast_hash::{FastMap, FastSet};
 
 use plugin_proto::{
     CodeGeneratorRequest, CodeGeneratorResponse, FileDescriptorProto, GeneratedFile,
@@ -178,6 +178,29 @@ impl<'a> Job<'a> {
                 to_generate.contains(f.name.as_deref().unwrap_or_default()) && !f.service.is_empty()
             })
             .collect();
+        // Two files with one output name (a name twice in a descriptor set, or names the
+        // flavor's module rules map alike: `a-b.proto` and `a_b.proto` in the google
+        // flavor): one file would silently replace the other.
+        let mut outputs: FastMap<String, &str> = FastMap::default();
+        for file in &files {
+            let name = file.name.as_deref().unwrap_or_default();
+            let output = modules::module_for(options.flavor, name, "_connect").file_path();
+            if let Some(first) = outputs.insert(output.clone(), name) {
+                return Err(if first == name {
+                    format!(
+                        "{}: the request holds two files of this name",
+                        name.escape_debug()
+                    )
+                } else {
+                    format!(
+                        "{} and {} would both be generated as {}; rename one of them",
+                        first.escape_debug(),
+                        name.escape_debug(),
+                        output.escape_debug()
+                    )
+                });
+            }
+        }
         let mut checked = Vec::with_capacity(files.len());
         for file in files {
             model::check(file, &types, &options).map_err(|e| file_error(file, e))?;
@@ -377,6 +400,33 @@ mod tests {
         let error = response.error.unwrap();
         assert!(error.contains("not UTF-8"), "{error}");
         assert!(response.file.is_empty());
+    }
+
+    #[test]
+    fn files_with_one_output_name_are_an_error() {
+        // Found by the structured fuzz target (fuzz/regressions/): two files of one name,
+        // or two names that the google flavor's module rules map alike.
+        let mut request = eliza_request("protobuf=google");
+        let mut twin = request.proto_file.last().unwrap().clone();
+        request.proto_file.push(twin.clone());
+        let error = generate(&request).error.unwrap();
+        assert_eq!(
+            error,
+            "eliza/v1/eliza.proto: the request holds two files of this name"
+        );
+        request.proto_file.pop();
+        twin.name = Some("eliza/v1.eliza.proto".into());
+        request.file_to_generate.push("eliza/v1.eliza.proto".into());
+        request.proto_file.push(twin);
+        let error = generate(&request).error.unwrap();
+        assert_eq!(
+            error,
+            "eliza/v1/eliza.proto and eliza/v1.eliza.proto would both be generated as \
+             eliza/v1/eliza_connect.py; rename one of them"
+        );
+        // The py flavor keeps `.` in a module name: no collision there.
+        request.parameter = None;
+        assert!(generate(&request).error.is_none());
     }
 
     #[test]

@@ -1,0 +1,79 @@
+"""Talks to an Eliza server with the generated clients.
+
+    python client.py http://127.0.0.1:8000          # the threaded client
+    python client.py http://127.0.0.1:8000 --async  # the asyncio client
+
+It first waits (up to 15 s) for the server to accept connections, so that it can be run
+right after starting one in the background.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import time
+from typing import TYPE_CHECKING
+
+from eliza.v1.eliza_connect import ElizaServiceClient, ElizaServiceClientSync
+from eliza.v1.eliza_pb import IntroduceRequest, PontificateRequest, SayRequest
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+
+def talk(url: str) -> None:
+    with ElizaServiceClientSync(url) as eliza:
+        print(eliza.say(SayRequest(sentence="I feel happy.")).sentence)
+        for answer in eliza.introduce(IntroduceRequest(name="Ada")):
+            print(answer.sentence)
+
+        def sentences() -> Iterator[PontificateRequest]:
+            yield PontificateRequest(sentence="Streams")
+            yield PontificateRequest(sentence="work.")
+
+        summary = eliza.pontificate(sentences())
+        print(f"{summary.sentence} ({summary.count} sentences)")
+
+
+async def talk_async(url: str) -> None:
+    async with ElizaServiceClient(url) as eliza:
+        print((await eliza.say(SayRequest(sentence="I feel happy."))).sentence)
+        async for answer in eliza.introduce(IntroduceRequest(name="Ada")):
+            print(answer.sentence)
+
+        async def sentences() -> AsyncIterator[PontificateRequest]:
+            yield PontificateRequest(sentence="Streams")
+            yield PontificateRequest(sentence="work.")
+
+        summary = await eliza.pontificate(sentences())
+        print(f"{summary.sentence} ({summary.count} sentences)")
+
+
+def wait_for_server(url: str, seconds: float = 15.0) -> None:
+    host, _, port = url.split("://", 1)[-1].split("/", 1)[0].rpartition(":")
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url", help="the server's base URL, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--async", dest="use_async", action="store_true")
+    args = parser.parse_args()
+    wait_for_server(args.url)
+    if args.use_async:
+        asyncio.run(talk_async(args.url))
+    else:
+        talk(args.url)
+
+
+if __name__ == "__main__":
+    main()
