@@ -106,9 +106,9 @@ def names(draw: st.DrawFn, *, invalid: float = 0.03, camel: bool = True) -> str:
     extra = draw(st.integers(0, 5))
     if extra == 1:
         name = draw(st.sampled_from(("_", "__", "pb_", "pb__"))) + name
-    elif extra == 2:  # noqa: PLR2004
+    elif extra == 2:
         name += draw(st.sampled_from(SUFFIXES))
-    elif extra == 3:  # noqa: PLR2004
+    elif extra == 3:
         name += draw(st.sampled_from(("2", "10", "_", "__", "_1")))
     return name
 
@@ -227,11 +227,12 @@ class Case:
         for index, f in enumerate(self.files):
             lines.append(f"--- file {index}: {f.name!r}")
             lines.append(text_format.MessageToString(f, as_utf8=True).rstrip())
-        for c in self.comments:
-            lines.append(
-                f"comment file={c.file} path={c.path} leading={c.leading!r} "
-                f"trailing={c.trailing!r} detached={c.detached!r}"
-            )
+        lines.extend(
+            f"comment file={c.file} path={c.path} leading={c.leading!r} "
+            f"trailing={c.trailing!r} detached={c.detached!r}"
+            for c in self.comments
+        )
+        lines.extend(f"raw source_code_info of file {i}: {raw!r}" for i, raw in self.extra.items())
         return "\n".join(lines)
 
 
@@ -244,13 +245,13 @@ def from_request(data: bytes) -> Case:
     files: list[descriptor_pb2.FileDescriptorProto] = []
     extra: dict[int, bytes] = {}
     for number, raw in _split(data):
-        if number != 15:  # noqa: PLR2004
+        if number != 15:
             head += raw
             continue
         body = _payload(raw)
         kept, info = b"", b""
         for inner, inner_raw in _split(body):
-            if inner == 9:  # noqa: PLR2004
+            if inner == 9:
                 info += inner_raw
             else:
                 kept += inner_raw
@@ -271,7 +272,7 @@ def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
         pos += 1
         value |= (byte & 0x7F) << shift
         shift += 7
-        if byte < 0x80:  # noqa: PLR2004
+        if byte < 0x80:
             return value, pos
 
 
@@ -285,12 +286,12 @@ def _split(data: bytes) -> list[tuple[int, bytes]]:
         wire = key & 7
         if wire == 0:
             _, pos = _read_varint(data, pos)
-        elif wire == 2:  # noqa: PLR2004
+        elif wire == 2:
             length, pos = _read_varint(data, pos)
             pos += length
         elif wire == 1:
             pos += 8
-        elif wire == 5:  # noqa: PLR2004
+        elif wire == 5:
             pos += 4
         else:
             msg = f"unsupported wire type {wire}"
@@ -307,7 +308,7 @@ def _payload(raw: bytes) -> bytes:
 
 def _varint(value: int) -> bytes:
     out = bytearray()
-    while value >= 0x80:  # noqa: PLR2004
+    while value >= 0x80:
         out.append(value & 0x7F | 0x80)
         value >>= 7
     out.append(value)
@@ -333,7 +334,7 @@ def file_names(draw: st.DrawFn, index: int, invalid: float) -> str:
                 names(invalid=invalid, camel=False),
             )
         )
-        if draw(st.floats(0, 1)) < 0.2  # noqa: PLR2004
+        if draw(st.floats(0, 1)) < 0.2
         else draw(st.sampled_from(SEGMENTS))
         for _ in range(depth)
     ]
@@ -366,11 +367,9 @@ def _qualified(package: str, *path: str) -> str:
 
 
 @st.composite
-def messages(
-    draw: st.DrawFn, invalid: float, depth: int = 0
-) -> descriptor_pb2.DescriptorProto:
+def messages(draw: st.DrawFn, invalid: float, depth: int = 0) -> descriptor_pb2.DescriptorProto:
     message = descriptor_pb2.DescriptorProto(name=draw(names(invalid=invalid)))
-    if depth < 2 and draw(st.integers(0, 3)) == 0:  # noqa: PLR2004
+    if depth < 2 and draw(st.integers(0, 3)) == 0:
         seen = set()
         for _ in range(draw(st.integers(1, 2))):
             nested = draw(messages(invalid, depth + 1))
@@ -411,7 +410,7 @@ def parameters(draw: st.DrawFn) -> tuple[str, str | None]:
         return draw(st.sampled_from(HOSTILE_PARAMETERS)), None
     parts = draw(st.lists(st.sampled_from(VALID_PARTS), max_size=3))
     unknown = None
-    if kind == 2:  # noqa: PLR2004
+    if kind == 2:
         # Each known key once, so that the unknown key is the only thing wrong.
         parts = list({part.split("=")[0]: part for part in parts}.values())
         unknown = draw(st.sampled_from(UNKNOWN_KEYS))
@@ -538,7 +537,7 @@ def _is_keyword(name: str) -> bool:
 
 
 def _dunder(name: str) -> bool:
-    return len(name) > 4 and name.startswith("__") and name.endswith("__")  # noqa: PLR2004
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
 def refusal_allowed(case: Case, flavor: str) -> bool:

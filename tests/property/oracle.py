@@ -136,7 +136,9 @@ def run_plugin(request: bytes, parameter: str, report: Report) -> Outcome | None
     try:
         response = plugin_pb2.CodeGeneratorResponse.FromString(result.stdout)
     except DecodeError as e:
-        report.fail(parameter, f"stdout is not a CodeGeneratorResponse ({e}): {result.stdout[:200]!r}")
+        report.fail(
+            parameter, f"stdout is not a CodeGeneratorResponse ({e}): {result.stdout[:200]!r}"
+        )
         return None
     if len(UnknownFieldSet(response)) or any(len(UnknownFieldSet(f)) for f in response.file):
         report.fail(parameter, f"stdout has unknown fields: {result.stdout[:200]!r}")
@@ -145,14 +147,21 @@ def run_plugin(request: bytes, parameter: str, report: Report) -> Outcome | None
     if response.HasField("error"):
         outcome.error = response.error
         if response.file:
-            report.fail(parameter, f"error {response.error!r} together with {len(response.file)} files")
+            report.fail(
+                parameter, f"error {response.error!r} together with {len(response.file)} files"
+            )
         problem = unreadable(response.error)
         if problem:
-            report.fail(parameter, f"error message is not one readable message ({problem}): {response.error!r}")
+            report.fail(
+                parameter,
+                f"error message is not one readable message ({problem}): {response.error!r}",
+            )
         return outcome
     for f in response.file:
         if f.insertion_point or not f.HasField("name") or not f.HasField("content"):
-            report.fail(parameter, f"file entry without name/content or with insertion point: {f.name!r}")
+            report.fail(
+                parameter, f"file entry without name/content or with insertion point: {f.name!r}"
+            )
             continue
         if f.name in outcome.files:
             report.fail(parameter, f"file {f.name!r} written twice")
@@ -169,7 +178,7 @@ def unreadable(message: str) -> str | None:
         return "control characters"
     if "panicked" in message or "RUST_BACKTRACE" in message:
         return "a panic"
-    if message.count("\n") > 3 or len(message) > 4000:  # noqa: PLR2004
+    if message.count("\n") > 3 or len(message) > 4000:
         return "too long to be one message"
     return None
 
@@ -183,7 +192,9 @@ def check_file_set(case: Case, outcome: Outcome, report: Report) -> bool:
     names = list(outcome.files)
     ok = True
     if len(names) != len(wanted):
-        report.fail(outcome.parameter, f"{len(names)} files for {len(wanted)} files with services: {names}")
+        report.fail(
+            outcome.parameter, f"{len(names)} files for {len(wanted)} files with services: {names}"
+        )
         ok = False
     for name in names:
         parts = name.split("/")
@@ -237,7 +248,10 @@ def ruff_check(root: Path, placed: list[Placed], report: Report) -> None:
                 [*ruff, "format", "--no-cache", "--diff", "--config", RUFF_CONFIG, match.group(1)],
                 cwd=root, capture_output=True, text=True, check=False,
             ).stdout  # fmt: skip
-            report.fail(p.parameter if p else "*", f"ruff format would change {p.name if p else match.group(1)}:\n{diff[:3000]}")
+            report.fail(
+                p.parameter if p else "*",
+                f"ruff format would change {p.name if p else match.group(1)}:\n{diff[:3000]}",
+            )
     check = subprocess.run(
         [*ruff, "check", "--no-cache", "--no-fix", "--output-format", "json", "--config", RUFF_CONFIG, "."],
         cwd=root, capture_output=True, text=True, check=False,
@@ -329,7 +343,9 @@ def build_check_tree(
         for name, content in outcome.files.items():
             rel = Path(name)
             renamed = rel.with_name(f"{rel.stem}_{p.key}.py")
-            message_rel = rel.with_name(rel.name.removesuffix("_connect.py") + MESSAGE_SUFFIX[p.flavor] + ".py")
+            message_rel = rel.with_name(
+                rel.name.removesuffix("_connect.py") + MESSAGE_SUFFIX[p.flavor] + ".py"
+            )
             root_level = len(rel.parts) == 1
             in_package = p.imports == "relative" and (p.flavor == "py" or root_level)
             base = tree / PACKAGE if in_package else tree
@@ -345,8 +361,7 @@ def build_check_tree(
 def mypy_check(tree: Path, targets: list[Target], report: Report) -> None:
     config = MYPY_CONFIG.read_text(encoding="utf-8") + f"mypy_path = {tree}\n"
     message_modules = sorted(
-        _module(p, tree)
-        for p in [*tree.rglob("*_pb2.pyi"), *tree.rglob("*_pb.py")]
+        _module(p, tree) for p in [*tree.rglob("*_pb2.pyi"), *tree.rglob("*_pb.py")]
     )
     if message_modules:
         config += (
@@ -376,7 +391,9 @@ def mypy_check(tree: Path, targets: list[Target], report: Report) -> None:
         elif ": error:" in line and not path.endswith(("_pb2.pyi", "_pb.py", "_pb2.py")):
             report.fail("*", f"mypy: {line}")
     for target, line in ours:
-        report.fail(target.parameters.parameter, f"mypy --strict on {target.name}: {line.split(':', 1)[1]}")
+        report.fail(
+            target.parameters.parameter, f"mypy --strict on {target.name}: {line.split(':', 1)[1]}"
+        )
     if not ours and result.returncode != 0:
         # Errors only in the message generators' modules (a blocking one, e.g. a .pyi
         # that does not parse, stops mypy): nothing of ours can be checked.
@@ -459,7 +476,9 @@ def check_case(case: Case, work: Path, parameters: list[str] | None = None) -> R
     accepted = messages["google"] is not None
     outcomes: dict[str, Outcome] = {}
     standard = {p.parameter: p for p in STANDARD}
-    wanted = [p.parameter for p in STANDARD] + [case.parameter] if parameters is None else parameters
+    wanted = (
+        [p.parameter for p in STANDARD] + [case.parameter] if parameters is None else parameters
+    )
     runs = [(standard.get(w), w) for w in dict.fromkeys(wanted)]
     placed: list[Placed] = []
     out = work / "out"
@@ -471,12 +490,20 @@ def check_case(case: Case, work: Path, parameters: list[str] | None = None) -> R
         report.count("plugin runs")
         if p is None and case.unknown_key is not None and outcome.error is None:
             report.fail(parameter, f"unknown key {case.unknown_key!r} accepted")
-        if p is None and case.unknown_key and outcome.error and case.unknown_key not in outcome.error:
+        if (
+            p is None
+            and case.unknown_key
+            and outcome.error
+            and case.unknown_key not in outcome.error
+        ):
             report.fail(parameter, f"error does not name the unknown key: {outcome.error!r}")
         if outcome.error is not None:
             report.count("errors")
             if p is not None and accepted and not refusal_allowed(case, p.flavor):
-                report.fail(parameter, f"refused an input protoc accepts and rule 7 allows: {outcome.error!r}")
+                report.fail(
+                    parameter,
+                    f"refused an input protoc accepts and rule 7 allows: {outcome.error!r}",
+                )
             if p is not None:
                 outcomes[p.key] = outcome
             continue

@@ -92,10 +92,7 @@ def test_random_descriptor_sets() -> None:
             failures.append((case, report))
             raise AssertionError(f"{describe(report)}\n\n--- the case ---\n{case.describe()}")
 
-    if SEED is not None:
-        run = seed(int(SEED))(run)
-    else:
-        run = seed(FIXED_SEED)(run)
+    run = seed(int(SEED))(run) if SEED is not None else seed(FIXED_SEED)(run)
     try:
         run()
     except AssertionError:
@@ -110,7 +107,7 @@ def test_random_descriptor_sets() -> None:
     finally:
         elapsed = time.monotonic() - start
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(Stats.counts.items()))
-        print(  # noqa: T201 - the layer's summary, shown with -s or on failure
+        print(
             f"\nproperty: {Stats.examples} examples in {elapsed:.0f} s "
             f"(seed {SEED or FIXED_SEED}); {counts}"
         )
