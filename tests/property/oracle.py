@@ -235,23 +235,26 @@ def ruff_check(root: Path, placed: list[Placed], report: Report) -> None:
     by_path = {p.path.relative_to(root).as_posix(): p for p in placed}
     ruff = [sys.executable, "-m", "ruff"]
     fmt = subprocess.run(
-        [*ruff, "format", "--no-cache", "--check", "--config", RUFF_CONFIG, "."],
+        [*ruff, "format", "--no-cache", "--check", "--output-format", "json", "--config", RUFF_CONFIG, "."],
         cwd=root, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    if fmt.returncode not in (0, 1):
+    try:
+        unformatted = sorted({d["filename"] for d in json.loads(fmt.stdout or "[]")})
+    except (json.JSONDecodeError, KeyError, TypeError):
+        unformatted = []
+    if fmt.returncode not in (0, 1) or (fmt.returncode == 1) != bool(unformatted):
         report.fail("*", f"ruff format failed to run:\n{fmt.stdout}\n{fmt.stderr}"[:4000])
-    for line in fmt.stdout.splitlines():
-        match = re.match(r"Would reformat: (.*)", line)
-        if match:
-            p = by_path.get(match.group(1))
-            diff = subprocess.run(
-                [*ruff, "format", "--no-cache", "--diff", "--config", RUFF_CONFIG, match.group(1)],
-                cwd=root, capture_output=True, text=True, check=False,
-            ).stdout  # fmt: skip
-            report.fail(
-                p.parameter if p else "*",
-                f"ruff format would change {p.name if p else match.group(1)}:\n{diff[:3000]}",
-            )
+    for filename in unformatted:
+        rel = Path(filename).resolve().relative_to(root.resolve()).as_posix()
+        p = by_path.get(rel)
+        diff = subprocess.run(
+            [*ruff, "format", "--no-cache", "--diff", "--config", RUFF_CONFIG, rel],
+            cwd=root, capture_output=True, text=True, check=False,
+        ).stdout  # fmt: skip
+        report.fail(
+            p.parameter if p else "*",
+            f"ruff format would change {p.name if p else rel}:\n{diff[:3000]}",
+        )
     check = subprocess.run(
         [*ruff, "check", "--no-cache", "--no-fix", "--output-format", "json", "--config", RUFF_CONFIG, "."],
         cwd=root, capture_output=True, text=True, check=False,
