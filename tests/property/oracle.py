@@ -279,6 +279,10 @@ def protoc_messages(case: Case, work: Path, report: Report) -> dict[str, Path | 
     descriptor_set = work / "set.binpb"
     descriptor_set.write_bytes(case.descriptor_set())
     files = [f.name for f in case.files]
+    if any("\x00" in name for name in files):
+        # No command line can name such a file: protoc never sends one.
+        report.count("examples protoc rejects")
+        return {"google": None, "py": None}
     protoc = [sys.executable, "-m", "grpc_tools.protoc", f"--descriptor_set_in={descriptor_set}"]
     out: dict[str, Path | None] = {}
     google = work / "msg-google"
