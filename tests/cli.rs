@@ -499,3 +499,30 @@ fn the_readme_example_command_works() {
     assert!(dir.join("gen/eliza/v1/eliza_connect.py").is_file());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Duplicate services in a file, or RPCs in a service, which protoc refuses and other
+/// tools might send: a clean error, not one definition silently replacing the other
+/// (found by the property layer: testdata/regressions/duplicate-rpc-names-591f14e950bd).
+#[test]
+fn duplicate_services_and_rpcs_are_clean_errors() {
+    let response = response_of(&eliza_with("", |f| {
+        let service = f.service[0].clone();
+        f.service.push(service);
+    }));
+    let error = response.error.unwrap();
+    assert!(
+        error.contains("service `ElizaService` is defined twice in `eliza/v1/eliza.proto`"),
+        "{error}"
+    );
+    assert!(response.file.is_empty());
+    let response = response_of(&eliza_with("protobuf=google", |f| {
+        let method = f.service[0].method[0].clone();
+        f.service[0].method.push(method);
+    }));
+    let error = response.error.unwrap();
+    assert!(
+        error.contains("method `Say` of service `ElizaService` is defined twice"),
+        "{error}"
+    );
+    assert!(response.file.is_empty());
+}

@@ -48,6 +48,9 @@ pub fn check_file(
     }
     // RPCs reuse a few types many times: each is checked once.
     let mut checked: FastSet<&str> = FastSet::default();
+    // protoc refuses duplicate symbols; other tools might send them, and one service or
+    // RPC would then silently replace the other (two classes, two endpoints of one path).
+    let mut services: FastSet<&str> = FastSet::default();
     for service in &file.service {
         let service_name = service.name.as_deref().unwrap_or_default();
         if !is_proto_identifier(service_name) {
@@ -56,6 +59,13 @@ pub fn check_file(
                 quoted(service_name)
             )));
         }
+        if !services.insert(service_name) {
+            return Err(ModelError(format!(
+                "service `{service_name}` is defined twice in {}",
+                quoted(file_name)
+            )));
+        }
+        let mut methods: FastSet<&str> = FastSet::default();
         for method in &service.method {
             let method_name = method.name.as_deref().unwrap_or_default();
             if !is_proto_identifier(method_name) {
@@ -63,6 +73,11 @@ pub fn check_file(
                     "method {} of service `{service_name}` does not have a valid proto \
                      name ([A-Za-z_][A-Za-z0-9_]*)",
                     quoted(method_name)
+                )));
+            }
+            if !methods.insert(method_name) {
+                return Err(ModelError(format!(
+                    "method `{method_name}` of service `{service_name}` is defined twice"
                 )));
             }
             for type_name in [&method.input_type, &method.output_type] {
