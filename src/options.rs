@@ -219,7 +219,7 @@ pub fn parse(parameter: &str) -> Result<Options, OptionsError> {
             ValueKind::Choice => {
                 let Some(value) = value else {
                     return Err(OptionsError(format!(
-                        "option `{key}` needs a value: {}",
+                        "option `{key}` needs a value; valid values are {}",
                         valid_values(spec)
                     )));
                 };
