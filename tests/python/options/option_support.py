@@ -10,10 +10,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 # isort: split
+from typing import TYPE_CHECKING
+
 import gen_support as gs
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PROTO_DIR = gs.REPO / "testdata" / "proto"
 

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 # isort: split
+from typing import TYPE_CHECKING
+
 from option_support import Outcome, protoc, reference_plugin
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FILES = ["eliza/v1/eliza.proto", "root.proto"]
 
@@ -172,9 +176,7 @@ def outcomes(plugin: Path, ref_python: Path, tmp_path_factory: pytest.TempPathFa
         for index, case in enumerate(CASES):
             for side, binary in (("ours", plugin), ("ref", reference_plugin())):
                 out = root / f"{index}-{side}"
-                jobs[case_id(case), side] = pool.submit(
-                    protoc, binary, out, case.parameter, FILES
-                )
+                jobs[case_id(case), side] = pool.submit(protoc, binary, out, case.parameter, FILES)
     return {key: job.result() for key, job in jobs.items()}
 
 
