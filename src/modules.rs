@@ -108,11 +108,13 @@ pub fn module_for(
                 .map(str::to_owned)
                 .collect();
             let stem = base.rsplit(['/', '.']).next().unwrap_or(base);
-            if escape_with_hash && suffix == "_connect" && stem.contains('-') {
-                if let Some(last) = segments.last_mut() {
-                    last.push('_');
-                    last.push_str(&crate::sha256::hex_prefix(stem.as_bytes(), 8));
-                }
+            if escape_with_hash
+                && suffix == "_connect"
+                && stem.contains('-')
+                && let Some(last) = segments.last_mut()
+            {
+                last.push('_');
+                last.push_str(&crate::sha256::hex_prefix(stem.as_bytes(), 8));
             }
             segments
         }

@@ -212,7 +212,6 @@ def lay_out_py(tree: Path, framework: str, where: Path) -> Path:
 def test_mapped_trees_import_and_match_the_reference_api(
     trees: dict, set_id: str, framework: str, extra: str, tmp_path: Path
 ) -> None:
-    del extra
     flavor = "py"
     laid = {
         side: lay_out_py(trees[set_id, flavor, side], framework, tmp_path / side)
@@ -237,5 +236,7 @@ def test_mapped_trees_import_and_match_the_reference_api(
     print(result.stdout[-3000:])
     document = json.loads(report.read_text(encoding="utf-8"))
     assert document["summary"]["unexpected"] == 0, gs.describe(result)
-    assert result.returncode == 0, gs.describe(result)
+    # Under io=sync / io=async the allow list's entries for the classes not generated
+    # are unused (status 1); everything else must be equal (status 0).
+    assert result.returncode == (1 if extra.startswith("io=") else 0), gs.describe(result)
     assert document["summary"]["equal"] > 500, document["summary"]
