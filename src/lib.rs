@@ -14,12 +14,14 @@ mod confusables;
 mod fast_hash;
 pub mod imports;
 pub mod layout;
+pub mod map_imports;
 pub mod model;
 pub mod modules;
 pub mod names;
 pub mod options;
 pub mod plugin_proto;
 pub mod render;
+mod sha256;
 pub mod standalone;
 mod stdlib;
 

@@ -86,23 +86,54 @@ fn strip_proto(file_name: &str) -> &str {
 }
 
 /// The module for `file_name` with `suffix` added to its last segment, under the rules of
-/// the flavor's message generator.
-pub fn module_for(flavor: Flavor, file_name: &str, suffix: &str) -> ModulePath {
+/// the flavor's message generator. `escape_with_hash` is the `escape_module_with_hash`
+/// option: protoc-gen-py's hash suffix on components its escaping changed (`py`); in the
+/// `google` flavor, where protoc's `python_out` knows no such option and the `_pb2`
+/// module keeps its name, only a `_connect` module's own name takes the suffix, as the
+/// reference writes it (`dash-name.proto` -> `dash_name_6a79b9d4_connect.py`, beside
+/// `dash_name_pb2.py`); its directories stay those of the `_pb2` module.
+pub fn module_for(
+    flavor: Flavor,
+    file_name: &str,
+    suffix: &str,
+    escape_with_hash: bool,
+) -> ModulePath {
     let base = strip_proto(file_name);
     let mut segments: Vec<String> = match flavor {
         // protoc's python generator: `-` becomes `_`, and both `/` and `.` separate modules.
-        Flavor::Google => base
-            .replace('-', "_")
-            .split(['/', '.'])
-            .map(str::to_owned)
-            .collect(),
+        Flavor::Google => {
+            let mut segments: Vec<String> = base
+                .replace('-', "_")
+                .split(['/', '.'])
+                .map(str::to_owned)
+                .collect();
+            let stem = base.rsplit(['/', '.']).next().unwrap_or(base);
+            if escape_with_hash
+                && suffix == "_connect"
+                && stem.contains('-')
+                && let Some(last) = segments.last_mut()
+            {
+                last.push('_');
+                last.push_str(&crate::sha256::hex_prefix(stem.as_bytes(), 8));
+            }
+            segments
+        }
         // protoc-gen-py: each path component is escaped to a valid, unreserved identifier.
-        Flavor::Py => base.split('/').map(escape_proto_module_component).collect(),
+        Flavor::Py => base
+            .split('/')
+            .map(|part| escape_proto_module_component(part, escape_with_hash))
+            .collect(),
     };
     if let Some(last) = segments.last_mut() {
         last.push_str(suffix);
     }
     ModulePath(segments)
+}
+
+/// `module` as `map_imports` places it: under `target`, at its own path inside it (an
+/// empty target: at its own path), always imported absolutely.
+pub fn mapped_module(target: &[String], module: &ModulePath) -> ModulePath {
+    ModulePath(target.iter().chain(&module.0).cloned().collect())
 }
 
 /// The message module of `file_name` when the flavor's message runtime ships it (a
@@ -127,7 +158,7 @@ pub fn wkt_module(flavor: Flavor, file_name: &str, generated: bool) -> Option<Mo
         }
         Flavor::Google => GOOGLE_PROTOBUF_WKT
             .contains(&file_name)
-            .then(|| module_for(Flavor::Google, file_name, "_pb2")),
+            .then(|| module_for(Flavor::Google, file_name, "_pb2", false)),
     }
 }
 
@@ -158,18 +189,18 @@ mod tests {
 
     #[test]
     fn google_modules_follow_protoc_python_out() {
-        let m = module_for(Flavor::Google, "hazards/v1/dash-name.proto", "_pb2");
+        let m = module_for(Flavor::Google, "hazards/v1/dash-name.proto", "_pb2", false);
         assert_eq!(m.dotted(), "hazards.v1.dash_name_pb2");
         assert_eq!(m.file_path(), "hazards/v1/dash_name_pb2.py");
         assert_eq!(
-            module_for(Flavor::Google, "root.proto", "_connect").dotted(),
+            module_for(Flavor::Google, "root.proto", "_connect", false).dotted(),
             "root_connect"
         );
     }
 
     #[test]
     fn py_modules_follow_protoc_gen_py() {
-        let m = module_for(Flavor::Py, "class/2fa/x-y.proto", "_pb");
+        let m = module_for(Flavor::Py, "class/2fa/x-y.proto", "_pb", false);
         assert_eq!(m.dotted(), "class_.pb__2fa.x_y_pb");
         let wkt = |flavor, file, generated| wkt_module(flavor, file, generated).map(|m| m.dotted());
         assert_eq!(
@@ -196,6 +227,44 @@ mod tests {
             wkt(Flavor::Google, "google/protobuf/go_features.proto", false),
             None
         );
+    }
+
+    #[test]
+    fn hash_escaping_follows_protoc_gen_py() {
+        let hash = |s: &str| crate::sha256::hex_prefix(s.as_bytes(), 8);
+        let m = module_for(Flavor::Py, "my-dir/dash-name.proto", "_pb", true);
+        assert_eq!(
+            m.dotted(),
+            format!("my_dir_{}.dash_name_6a79b9d4_pb", hash("my-dir"))
+        );
+        assert_eq!(
+            module_for(Flavor::Py, "acme/shop/v1/shop.proto", "_connect", true).dotted(),
+            "acme.shop.v1.shop_connect"
+        );
+        // google: protoc's `_pb2` never changes; the `_connect` module's own name takes
+        // the reference's suffix, its directories stay beside the `_pb2`.
+        assert_eq!(
+            module_for(Flavor::Google, "my-dir/dash-name.proto", "_pb2", true).dotted(),
+            "my_dir.dash_name_pb2"
+        );
+        assert_eq!(
+            module_for(Flavor::Google, "my-dir/dash-name.proto", "_connect", true).dotted(),
+            "my_dir.dash_name_6a79b9d4_connect"
+        );
+        assert_eq!(
+            module_for(Flavor::Google, "my-dir/plain.proto", "_connect", true).dotted(),
+            "my_dir.plain_connect"
+        );
+    }
+
+    #[test]
+    fn mapped_modules_sit_under_their_target() {
+        let module = path("acme.common.v1.types_pb");
+        assert_eq!(
+            mapped_module(&["vendored".into(), "gen".into()], &module).dotted(),
+            "vendored.gen.acme.common.v1.types_pb"
+        );
+        assert_eq!(mapped_module(&[], &module), module);
     }
 
     #[test]

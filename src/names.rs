@@ -161,7 +161,12 @@ fn snake_case_of<C: Copy + PartialEq + Into<char>>(chars: &[C], underscore: C) -
 
 /// protobuf-py's `escape_proto_module_component`: how protoc-gen-py names the package and
 /// module of each path component, which the `py` flavor must follow to sit beside it.
-pub fn escape_proto_module_component(part: &str) -> String {
+///
+/// With `with_hash` (the `escape_module_with_hash` option), a component whose characters
+/// had to be replaced gets `_` and the first 8 hex digits of the SHA-256 of the original
+/// component, before the other rules: `dash-name` -> `dash_name_6a79b9d4`, so that
+/// `dash-name` and `dash_name` cannot collide.
+pub fn escape_proto_module_component(part: &str, with_hash: bool) -> String {
     let mut component: String = part
         .chars()
         .map(|c| {
@@ -172,6 +177,10 @@ pub fn escape_proto_module_component(part: &str) -> String {
             }
         })
         .collect();
+    if with_hash && component != part {
+        component.push('_');
+        component.push_str(&crate::sha256::hex_prefix(part.as_bytes(), 8));
+    }
     if component.starts_with(|c: char| c.is_ascii_digit()) {
         component.insert(0, '_');
     }
@@ -372,11 +381,34 @@ mod tests {
 
     #[test]
     fn module_components_follow_protobuf_py() {
-        assert_eq!(escape_proto_module_component("dash-name"), "dash_name");
-        assert_eq!(escape_proto_module_component("2fa"), "pb__2fa");
-        assert_eq!(escape_proto_module_component("class"), "class_");
-        assert_eq!(escape_proto_module_component("my_pb"), "my_pb_");
-        assert_eq!(escape_proto_module_component("v1"), "v1");
+        assert_eq!(
+            escape_proto_module_component("dash-name", false),
+            "dash_name"
+        );
+        assert_eq!(escape_proto_module_component("2fa", false), "pb__2fa");
+        assert_eq!(escape_proto_module_component("class", false), "class_");
+        assert_eq!(escape_proto_module_component("my_pb", false), "my_pb_");
+        assert_eq!(escape_proto_module_component("v1", false), "v1");
+        // escape_module_with_hash: only where characters were replaced, and before the
+        // digit, keyword and `_pb` rules (protobuf-py 0.7.0's order).
+        assert_eq!(
+            escape_proto_module_component("dash-name", true),
+            "dash_name_6a79b9d4"
+        );
+        assert_eq!(
+            escape_proto_module_component("dash_name", true),
+            "dash_name"
+        );
+        assert_eq!(escape_proto_module_component("2fa", true), "pb__2fa");
+        assert_eq!(escape_proto_module_component("class", true), "class_");
+        assert_eq!(
+            escape_proto_module_component("2-fa", true),
+            format!("pb__2_fa_{}", crate::sha256::hex_prefix(b"2-fa", 8))
+        );
+        assert_eq!(
+            escape_proto_module_component("x.y", true),
+            format!("x_y_{}", crate::sha256::hex_prefix(b"x.y", 8))
+        );
     }
 
     #[test]

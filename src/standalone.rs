@@ -27,9 +27,9 @@ pub fn request_from_protos(
     let mut compiler = protox::Compiler::new(includes).map_err(|e| format_protox_error(&e))?;
     compiler.include_imports(true).include_source_info(true);
     for file in files {
-        compiler
-            .open_file(file)
-            .map_err(|e| format_protox_error(&e))?;
+        compiler.open_file(file).map_err(|e| {
+            editions_error(&e, includes, file).unwrap_or_else(|| format_protox_error(&e))
+        })?;
     }
     let file_to_generate = compiler
         .files()
@@ -77,6 +77,60 @@ pub fn request_from_descriptor_set(
         parameter: Some(parameter.to_owned()),
         proto_file: set.file,
     })
+}
+
+/// When protox failed on a file that declares an edition (`edition = "2023"`), which it
+/// cannot parse yet (protox 0.10, its issue #31), the error that says so and how to
+/// proceed, instead of its parse error at the `edition` keyword.
+fn editions_error(error: &protox::Error, includes: &[PathBuf], opened: &Path) -> Option<String> {
+    let name = error.file()?;
+    let source = includes
+        .iter()
+        .map(|include| include.join(name))
+        .chain([PathBuf::from(name), opened.to_owned()])
+        .find_map(|path| fs::read(path).ok())?;
+    let text = String::from_utf8_lossy(&source);
+    let edition = declared_edition(&text)?;
+    let shown = opened.display();
+    Some(format!(
+        "{name}: declares `edition = \"{edition}\"`, and the embedded compiler (protox) \
+         cannot parse editions files yet. Compile with protoc or buf and pass the \
+         descriptor set: `protoc -I <dir> --include_imports --include_source_info \
+         --descriptor_set_out=set.binpb {shown}` (or `buf build -o set.binpb`), then \
+         `protoc-gen-connect_python generate --descriptor-set set.binpb --out <out> \
+         {shown}`; or run the plugin through protoc or buf, which support editions 2023 \
+         and 2024",
+        edition = edition.escape_debug(),
+    ))
+}
+
+/// The edition a `.proto` source declares: its first statement is `edition = "..."`
+/// (comments and whitespace may come before and between the tokens).
+fn declared_edition(source: &str) -> Option<&str> {
+    let rest = skip_trivia(source).strip_prefix("edition")?;
+    // `edition` must be a whole word: `editions_v1 = ...` is not a declaration.
+    if rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    let rest = skip_trivia(skip_trivia(rest).strip_prefix('=')?);
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &rest[1..];
+    let end = value.find(quote)?;
+    Some(&value[..end])
+}
+
+/// `source` after leading whitespace and `//` / `/* */` comments.
+fn skip_trivia(mut source: &str) -> &str {
+    loop {
+        source = source.trim_start();
+        if let Some(rest) = source.strip_prefix("//") {
+            source = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(rest) = source.strip_prefix("/*") {
+            source = rest.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            return source;
+        }
+    }
 }
 
 /// protox errors name the file and, for syntax errors, the line and column.
@@ -273,4 +327,25 @@ impl Writes {
 fn sibling(path: &Path, tag: &str) -> PathBuf {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     path.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::declared_edition;
+
+    #[test]
+    fn declared_editions_are_found_past_comments() {
+        assert_eq!(declared_edition("edition = \"2023\";"), Some("2023"));
+        assert_eq!(
+            declared_edition("// c\n/* x\n y */\n  edition/**/=\n'2024';\nmessage A {}"),
+            Some("2024")
+        );
+        assert_eq!(declared_edition("syntax = \"proto3\";"), None);
+        assert_eq!(declared_edition("editions = \"2023\";"), None);
+        assert_eq!(
+            declared_edition("// edition = \"2023\";\nsyntax = \"proto3\";"),
+            None
+        );
+        assert_eq!(declared_edition("edition 2023"), None);
+    }
 }

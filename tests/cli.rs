@@ -170,6 +170,61 @@ fn standalone_reports_syntax_errors_with_file_and_line() {
     assert!(!out.exists(), "nothing is written on error");
 }
 
+/// protox cannot parse editions: `generate` says so and how to proceed, for a file given
+/// on the command line (both editions of the corpus) and for an editions file it imports;
+/// `--check` reports it the same way (exit 2).
+#[test]
+fn standalone_explains_that_editions_need_a_descriptor_set() {
+    for (file, edition) in [
+        ("editions/v1/edition2023.proto", "2023"),
+        ("editions/v1/edition2024.proto", "2024"),
+    ] {
+        let out = tempdir("editions").join("out");
+        let output = run_generate(&proto_dir(), &out, &[file]);
+        assert!(!output.status.success());
+        let message = stderr(&output);
+        for expected in [
+            format!("{file}: declares `edition = \"{edition}\"`"),
+            "protox".to_owned(),
+            "cannot parse editions".to_owned(),
+            format!("--descriptor_set_out=set.binpb {file}"),
+            "generate --descriptor-set set.binpb".to_owned(),
+            "buf build".to_owned(),
+        ] {
+            assert!(message.contains(&expected), "{expected:?} in {message}");
+        }
+        assert!(!message.contains("expected 'enum'"), "{message}");
+        assert!(!out.exists(), "nothing is written on error");
+    }
+    // An editions file behind an import, with comments before its declaration.
+    let dir = tempdir("editions-import");
+    std::fs::write(
+        dir.join("dep.proto"),
+        "// header\n/* block */ edition = \"2023\";\npackage dep;\nmessage M {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.proto"),
+        "syntax = \"proto3\";\nimport \"dep.proto\";\nservice S { rpc R(dep.M) returns (dep.M); }\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let output = run_generate(&dir, &out, &["main.proto"]);
+    let message = stderr(&output);
+    assert!(!output.status.success());
+    assert!(
+        message.contains("dep.proto: declares `edition = \"2023\"`"),
+        "{message}"
+    );
+    let output = run_generate(&dir, &out, &["--check", "main.proto"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("cannot parse editions"));
+    // A syntax error in a proto3 file is still protox's own message.
+    std::fs::write(dir.join("main.proto"), "syntax = \"proto3\";\nedition\n").unwrap();
+    let message = stderr(&run_generate(&dir, &out, &["main.proto"]));
+    assert!(!message.contains("cannot parse editions"), "{message}");
+}
+
 #[test]
 fn standalone_reports_missing_files_and_undefined_types() {
     let dir = tempdir("missing");
@@ -313,14 +368,16 @@ fn keyword_messages_are_refused_in_the_google_flavor_only() {
 
 #[test]
 fn header_comments_escape_what_would_end_them() {
-    let request = eliza_with("protobuf=google,\nio=sync\n", |f| {
+    // Keys are trimmed and one empty entry passes (as in the reference's framework), so
+    // a parameter can hold line breaks.
+    let request = eliza_with("protobuf=google,\nio=sync,\n", |f| {
         f.name = Some("eliza/v1/eliza.proto".into());
     });
     let response = response_of(&request);
     assert_eq!(response.error, None);
     let content = response.file[0].content.as_deref().unwrap();
     assert!(
-        content.contains("# Parameters: \"protobuf=google,\\nio=sync\\n\"\n"),
+        content.contains("# Parameters: \"protobuf=google,\\nio=sync,\\n\"\n"),
         "{content}"
     );
     // py flavor: protoc-gen-py escapes the module name, the header shows the file's.

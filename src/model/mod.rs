@@ -249,7 +249,12 @@ pub fn build(
 ) -> Result<FileModel, ModelError> {
     let flavor = options.flavor;
     let proto_name = file.name.clone().unwrap_or_default();
-    let connect_module = module_for(flavor, &proto_name, "_connect");
+    let connect_module = module_for(
+        flavor,
+        &proto_name,
+        "_connect",
+        options.escape_module_with_hash,
+    );
     let mut names = module_namespace(file);
 
     // 1. and 2. The service classes, then each service's method names.
@@ -302,10 +307,17 @@ pub fn build(
 
     // 5. The py flavor's own message module, which `desc()` reads.
     let desc_module = (flavor == Flavor::Py).then(|| {
-        let module = module_for(Flavor::Py, &proto_name, "_pb");
+        let module = types::tree_module(Flavor::Py, &proto_name, options.escape_module_with_hash);
         let local = names.claim(module.name());
-        let import = module_import(&connect_module, &module, &local, options.imports);
-        in_tree.push(import.module.clone());
+        let import = match types::mapped(&options.map_imports, &proto_name, &module) {
+            // map_imports: absolute under its package, whatever `imports=` says.
+            Some(mapped) => module_import(&connect_module, &mapped, &local, Imports::Absolute),
+            None => {
+                let import = module_import(&connect_module, &module, &local, options.imports);
+                in_tree.push(import.module.clone());
+                import
+            }
+        };
         imports.push(import);
         local
     });

@@ -2,7 +2,8 @@
 //! imports it from, and how its class is spelled there.
 
 use crate::fast_hash::FastMap;
-use crate::modules::{ModulePath, import_path, module_for, wkt_module};
+use crate::map_imports::{MapImport, target_for};
+use crate::modules::{ModulePath, import_path, mapped_module, module_for, wkt_module};
 use crate::names::escape_class_name;
 use crate::options::{Flavor, Imports, Options};
 use crate::plugin_proto::{DescriptorProto, FileDescriptorProto};
@@ -77,8 +78,7 @@ pub struct TypeRef {
 pub struct TypeResolver<'a, 'i> {
     types: &'i TypeIndex<'a>,
     generated: &'i dyn Fn(&str) -> bool,
-    flavor: Flavor,
-    imports: Imports,
+    options: &'i Options,
     connect_module: &'i ModulePath,
     modules: FastMap<usize, (String, bool)>,
 }
@@ -87,14 +87,13 @@ impl<'a, 'i> TypeResolver<'a, 'i> {
     pub fn new(
         types: &'i TypeIndex<'a>,
         generated: &'i dyn Fn(&str) -> bool,
-        options: &Options,
+        options: &'i Options,
         connect_module: &'i ModulePath,
     ) -> Self {
         TypeResolver {
             types,
             generated,
-            flavor: options.flavor,
-            imports: options.imports,
+            options,
             connect_module,
             modules: FastMap::default(),
         }
@@ -108,16 +107,10 @@ impl<'a, 'i> TypeResolver<'a, 'i> {
             .modules
             .entry(file_index)
             .or_insert_with(|| {
-                message_module(
-                    file_name,
-                    self.generated,
-                    self.flavor,
-                    self.imports,
-                    self.connect_module,
-                )
+                message_module(file_name, self.generated, self.options, self.connect_module)
             })
             .clone();
-        let path = match self.flavor {
+        let path = match self.options.flavor {
             Flavor::Google => path.iter().map(|s| (*s).to_owned()).collect(),
             Flavor::Py => path.iter().map(|s| escape_class_name(s)).collect(),
         };
@@ -130,32 +123,57 @@ impl<'a, 'i> TypeResolver<'a, 'i> {
 }
 
 /// How `connect_module` imports the message module of `file_name`, and whether that
-/// module is part of the generated tree.
+/// module is part of the generated tree (a module `map_imports` places under a package
+/// is not: its import does not depend on the tree's layout).
 fn message_module(
     file_name: &str,
     generated: &dyn Fn(&str) -> bool,
-    flavor: Flavor,
-    imports: Imports,
+    options: &Options,
     connect_module: &ModulePath,
 ) -> (String, bool) {
-    let relative = imports == Imports::Relative;
+    let relative = options.imports == Imports::Relative;
+    let flavor = options.flavor;
     if let Some(wkt) = wkt_module(flavor, file_name, generated(file_name)) {
         return (wkt.dotted(), false);
+    }
+    let module = tree_module(flavor, file_name, options.escape_module_with_hash);
+    if let Some(mapped) = mapped(&options.map_imports, file_name, &module) {
+        return (mapped.dotted(), false);
     }
     match flavor {
         Flavor::Google => {
             // protoc's python_out modules import each other absolutely; only the
             // module's own messages are imported relatively, as the reference does.
-            let own_file = connect_module == &module_for(flavor, file_name, "_connect");
-            let module = module_for(Flavor::Google, file_name, "_pb2");
+            let own_file = connect_module
+                == &module_for(
+                    flavor,
+                    file_name,
+                    "_connect",
+                    options.escape_module_with_hash,
+                );
             (
                 import_path(connect_module, &module, own_file && relative),
                 true,
             )
         }
-        Flavor::Py => {
-            let module = module_for(Flavor::Py, file_name, "_pb");
-            (import_path(connect_module, &module, relative), true)
-        }
+        Flavor::Py => (import_path(connect_module, &module, relative), true),
     }
+}
+
+/// The message module of `file_name` in the generated tree: protoc's `_pb2` (which no
+/// option renames) or protoc-gen-py's `_pb`.
+pub fn tree_module(flavor: Flavor, file_name: &str, escape_with_hash: bool) -> ModulePath {
+    match flavor {
+        Flavor::Google => module_for(Flavor::Google, file_name, "_pb2", false),
+        Flavor::Py => module_for(Flavor::Py, file_name, "_pb", escape_with_hash),
+    }
+}
+
+/// `module` (of `file_name`) where `map_imports` places it, if a glob matches the file.
+pub fn mapped(
+    map_imports: &[MapImport],
+    file_name: &str,
+    module: &ModulePath,
+) -> Option<ModulePath> {
+    target_for(map_imports, file_name).map(|target| mapped_module(target, module))
 }

@@ -171,7 +171,7 @@ pub fn check_file_name(file_name: &str, flavor: Flavor) -> Result<(), ModelError
         )));
     }
     if flavor == Flavor::Google {
-        let module: ModulePath = module_for(flavor, file_name, "_pb2");
+        let module: ModulePath = module_for(flavor, file_name, "_pb2", false);
         for segment in &module.0 {
             if !is_proto_identifier(segment) || is_hard_keyword(segment) {
                 let why = if is_hard_keyword(segment) {
