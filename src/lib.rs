@@ -186,7 +186,13 @@ impl<'a> Job<'a> {
         let mut outputs: FastMap<String, &str> = FastMap::default();
         for file in &files {
             let name = file.name.as_deref().unwrap_or_default();
-            let output = modules::module_for(options.flavor, name, "_connect").file_path();
+            let output = modules::module_for(
+                options.flavor,
+                name,
+                "_connect",
+                options.escape_module_with_hash,
+            )
+            .file_path();
             if let Some(first) = outputs.insert(output.clone(), name) {
                 return Err(if first == name {
                     format!(

@@ -137,7 +137,13 @@ fn message_module(
         return (wkt.dotted(), false);
     }
     let module = tree_module(flavor, file_name, options.escape_module_with_hash);
-    if let Some(mapped) = mapped(&options.map_imports, file_name, &module) {
+    // map_imports maps protobuf-py modules only, as the reference does: with
+    // `protobuf=google` it ignores the option, and protoc's own `_pb2` modules import each
+    // other at their canonical paths anyway, so a mapped `_pb2` import would point at a
+    // module protoc never wrote there.
+    if flavor == Flavor::Py
+        && let Some(mapped) = mapped(&options.map_imports, file_name, &module)
+    {
         return (mapped.dotted(), false);
     }
     match flavor {

@@ -7,8 +7,8 @@ and their public APIs compared by api_compare, which imports every module.
 py flavor: both sides must agree exactly, message modules from protoc-gen-py 0.7.0 with
 the same framework options (so hashed and mapped module names are the ones it writes).
 google flavor: the reference ignores map_imports there (it builds its `_pb2` imports
-without the descriptors the framework maps); ours applies it, so its targets must be the
-reference's with the framework's own mapping applied (protobuf-py's `_map_imports`).
+without the descriptors the framework maps), and so do we (protoc's own `_pb2` modules
+import each other at their canonical paths): the targets must be the reference's exactly.
 """
 
 from __future__ import annotations
@@ -97,31 +97,6 @@ def generate(side: str, flavor: str, params: str, framework: str, out: Path) -> 
     assert outcome.accepted, f"{side} {flavor} {params!r}:\n{outcome.error[-3000:]}"
 
 
-def google_module(proto: str) -> str:
-    return proto.removesuffix(".proto").replace("-", "_").replace("/", ".") + "_pb2"
-
-
-def expected_google(
-    imports: set[tuple[str, str]], own_proto: str, framework: str
-) -> set[tuple[str, str]]:
-    """The reference's google imports with the framework's mapping applied."""
-    options, _ = parse_options(_FrameworkOptions, framework)
-    compiled = compile_map_imports(options.map_imports)
-    by_module = {google_module(p): p for p in PROTOS}
-    expected = set()
-    for module, name in imports:
-        if module.startswith("."):
-            proto, canonical = own_proto, google_module(own_proto)
-        else:
-            proto, canonical = by_module.get(module, ""), module
-        target = map_import_target(proto, compiled) if proto else None
-        if target is None:
-            expected.add((module, name))
-        else:
-            expected.add((f"{target}.{canonical}" if target else canonical, name))
-    return expected
-
-
 @pytest.fixture(scope="module")
 def trees(plugin: Path, ref_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     del plugin, ref_python  # only required to exist
@@ -153,27 +128,13 @@ def test_import_targets_match(
     compared = 0
     for name, ref_path in ref.items():
         ref_imports = message_imports(ref_path)
-        if flavor == "google":
-            want = expected_google(ref_imports, _own_proto(name), framework)
-        else:
-            want = ref_imports
+        want = ref_imports
         got = message_imports(ours[name])
         assert got == want, f"{name}: ours only {got - want}, reference only {want - got}"
         compared += len(want)
     COUNTS[f"{set_id}-{flavor}"] = compared
     assert compared > 0
     print(f"{set_id} {flavor}: {len(ref)} files, {compared} import targets equal")
-
-
-def _own_proto(connect_name: str) -> str:
-    """The proto of a google-flavor `_connect.py`: protoc's module name, with or without
-    the `_<8 hex digits>` the hash option adds."""
-    stem = connect_name.removesuffix("_connect.py")
-    for proto in PROTOS:
-        base = proto.removesuffix(".proto").replace("-", "_")
-        if stem == base or (stem.startswith(base + "_") and len(stem) == len(base) + 9):
-            return proto
-    raise AssertionError(f"no proto for {connect_name}")
 
 
 def py_module(proto: str, framework: str) -> list[str]:
