@@ -217,14 +217,18 @@ fn expand_tabs(line: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Removes the indentation common to the lines that have text, as `inspect.cleandoc`
-/// does (whitespace as `str.isspace` sees it, counted in characters); lines of only
-/// whitespace lose at most that much.
+/// Removes the spaces common to the lines that have text (tabs are expanded already), as
+/// `inspect.cleandoc` does; lines of only spaces lose at most that much. Only plain
+/// spaces count as indentation: the `cleandoc` of Python 3.11 and 3.12 also strips other
+/// leading whitespace (a no-break space, U+202F, ...) but that of 3.13 keeps it as text,
+/// so removing it here would lose text on 3.13. Kept (and escaped), it is read as each
+/// Python reads the comment itself: the common spaces plus, before 3.13, the rest of the
+/// common whitespace are stripped there.
 fn dedent(lines: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
-    let indentation = |line: &str| line.chars().take_while(|c| is_python_space(*c)).count();
+    let indentation = |line: &str| line.bytes().take_while(|b| *b == b' ').count();
     let margin = lines
         .iter()
-        .filter(|line| !line.chars().all(is_python_space))
+        .filter(|line| !line.bytes().all(|b| b == b' '))
         .map(|line| indentation(line))
         .min()
         .unwrap_or(0);
@@ -234,10 +238,9 @@ fn dedent(lines: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
     lines
         .into_iter()
         .map(|line| {
-            let cut = line
-                .char_indices()
-                .nth(margin)
-                .map_or(line.len(), |(i, _)| i);
+            // Every line has at least `margin` leading spaces (one byte each), or is
+            // all spaces.
+            let cut = margin.min(line.len());
             match line {
                 Cow::Borrowed(line) => Cow::Borrowed(&line[cut..]),
                 Cow::Owned(line) => Cow::Owned(line[cut..].to_owned()),
@@ -352,6 +355,23 @@ mod tests {
         assert_eq!(lines(" a\n \u{a0}b\n", None), ["a", "\\xa0b"]);
         // Lines of whitespace keep what exceeds the margin.
         assert_eq!(lines(" a\n    \n b", None), ["a", "  \\x20", "b"]);
+    }
+
+    #[test]
+    fn only_spaces_are_common_indentation() {
+        // Python 3.13's inspect.cleandoc keeps a leading no-break space (or U+202F) as
+        // text, 3.11's strips it as indentation: it stays, so each reads it as it reads
+        // the comment (found by the docstring sweep on 3.13, tests/python).
+        assert_eq!(
+            lines(" \u{a0}no-break\n  \u{a0}second\n", None),
+            ["\\xa0no-break", " \\xa0second"]
+        );
+        assert_eq!(
+            lines("   \u{202f}\u{202f}x\n   y\n", None),
+            ["\\u202f\\u202fx", "y"]
+        );
+        // Spaces before it are still common indentation.
+        assert_eq!(lines("   \u{a0}a\n   b\n", None), ["\\xa0a", "b"]);
     }
 
     #[test]

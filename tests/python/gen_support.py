@@ -244,6 +244,15 @@ def endpoint_methods(module: ast.Module, class_name: str) -> dict[str, str]:
 
 MYPY_BASE_CONFIG = HERE / "mypy-generated.ini"
 
+# The Python version the type checkers check for (mypy's --python-version, pyright's
+# pythonVersion): the running interpreter's, so that scripts/test's layers 5 and 6 check
+# the generated and user code as 3.11, 3.12 and 3.13 each see it. (mypy-generated.ini's
+# python_version, the oldest supported, is what a plain `mypy --config-file` run uses.)
+PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+# mypy's caches, one directory per key (mypy keeps one per python_version inside it).
+MYPY_CACHE_BASE = Path(os.environ.get("MYPY_CACHE_DIR", REPO / ".cache" / "mypy"))
+
 
 def write_mypy_config(
     tree: Tree,
@@ -299,7 +308,6 @@ def run_mypy(
 ) -> subprocess.CompletedProcess[str]:
     """mypy in the tree's root (or ``cwd``), with one cache directory per ``cache`` key
     (all trees use the same module names, so they must not share a cache)."""
-    cache_base = Path(os.environ.get("MYPY_CACHE_DIR", REPO / ".cache" / "mypy"))
     return run(
         [
             sys.executable,
@@ -308,7 +316,9 @@ def run_mypy(
             "--config-file",
             config,
             "--cache-dir",
-            cache_base / cache,
+            MYPY_CACHE_BASE / cache,
+            "--python-version",
+            PYTHON_VERSION,
             "--no-error-summary",
             "--show-error-codes",
             *files,

@@ -117,8 +117,9 @@ def make_old() -> OldServiceClientSync:
 def test_mypy_flags_deprecated_use(flavor: str, tmp_path: Path) -> None:
     tree = gs.ours(flavor, "default")
     # A stable path: mypy's incremental cache would otherwise report a cached result
-    # under the path of an earlier run.
-    user_dir = gs.OUT / "user-code" / tree.id
+    # under the path of an earlier run. One per Python: scripts/test's layer 6 runs
+    # the versions at the same time.
+    user_dir = gs.OUT / "user-code" / gs.PYTHON_VERSION / tree.id
     user_dir.mkdir(parents=True, exist_ok=True)
     user = user_dir / "user_of_deprecated.py"
     user.write_text(USER_CODE.format(suffix=tree.message_suffix), encoding="utf-8")

@@ -206,7 +206,7 @@ def test_user_code_type_checks_and_runs(
         json.dumps(
             {
                 "typeCheckingMode": "strict",
-                "pythonVersion": "3.11",
+                "pythonVersion": gs.PYTHON_VERSION,
                 "extraPaths": [str(search)],
                 "reportUnnecessaryTypeIgnoreComment": "error",
             }

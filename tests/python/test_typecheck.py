@@ -59,7 +59,7 @@ def test_pyright_strict(tree: gs.Tree, tmp_path: Path) -> None:
         json.dumps(
             {
                 "typeCheckingMode": "strict",
-                "pythonVersion": "3.11",
+                "pythonVersion": gs.PYTHON_VERSION,
                 "extraPaths": [str(tree.path)],
                 "reportUnnecessaryTypeIgnoreComment": "error",
             }

@@ -47,6 +47,9 @@ OUT = Path(os.environ.get("CONNECT_PYTHON_OUT", REPO / "tests" / "python" / ".ou
 MYPY_BASE_CONFIG = REPO / "tests" / "python" / "mypy-generated.ini"
 MYPY_CACHE = Path(os.environ.get("MYPY_CACHE_DIR", REPO / ".cache" / "mypy"))
 FLAVORS = ("google", "py")
+# The version mypy and pyright check for: the running interpreter's (scripts/test runs
+# this suite on 3.11, 3.12 and 3.13).
+PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 MARKER = re.compile(
     r"^\s*# expect-error:"
@@ -166,6 +169,8 @@ def run_mypy(flavor: str, io: str, files: list[Path], tmp: Path) -> list[Diagnos
             # One cache per tree: all trees have the same module names.
             "--cache-dir",
             MYPY_CACHE / f"usercode-{flavor}-{io}",
+            "--python-version",
+            PYTHON_VERSION,
             "--output",
             "json",
             *(f.name for f in files),
@@ -205,7 +210,7 @@ def run_pyright(flavor: str, io: str, files: list[Path], tmp: Path) -> list[Diag
         json.dumps(
             {
                 "typeCheckingMode": "strict",
-                "pythonVersion": "3.11",
+                "pythonVersion": PYTHON_VERSION,
                 "extraPaths": [str(tree(flavor, io))],
             }
         ),

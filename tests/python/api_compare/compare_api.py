@@ -72,7 +72,11 @@ Allowed (deliberate) differences are read from a JSON list of objects
 and non-empty; of the other keys, those given and not null must all match.
 An entry that matches no difference is stale and fails the run, unless its
 module was skipped or failed to import (then it is reported as not
-evaluated).
+evaluated).  An optional ``python_below`` (``"3.12"``) limits an entry to
+interpreters older than that version (the trees are described by the
+interpreter running this script): a difference only some Pythons show.  On the
+others the entry is inactive: it allows nothing and is never stale, so the
+difference must not appear there.
 
 Counting: each compared field is one check; ``equal`` counts checks whose two
 sides agree, ``allowed``/``unexpected`` count the differing ones.  The last
@@ -99,6 +103,7 @@ import importlib.machinery
 import importlib.util
 import inspect
 import json
+import re
 import subprocess
 import sys
 import traceback
@@ -665,6 +670,12 @@ class AllowEntry:
     match: dict[str, str]  # only the keys that were given (not null)
     reason: str
     used: bool = False
+    python_below: tuple[int, int] | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the entry applies to the running interpreter (python_below)."""
+        return self.python_below is None or sys.version_info[:2] < self.python_below
 
     def matches(self, diff: Difference) -> bool:
         actual = {
@@ -677,16 +688,21 @@ class AllowEntry:
 
     def describe(self) -> str:
         keys = ", ".join(f"{key}={value!r}" for key, value in self.match.items())
+        if self.python_below is not None:
+            major, minor = self.python_below
+            keys += f", python_below='{major}.{minor}'"
         return f"entry #{self.index} ({keys}): {self.reason}"
 
     def to_json(self) -> JsonDict:
-        return {"index": self.index, **self.match, "reason": self.reason}
+        below = self.python_below
+        limit = {} if below is None else {"python_below": f"{below[0]}.{below[1]}"}
+        return {"index": self.index, **self.match, **limit, "reason": self.reason}
 
 
 def _parse_allow_entry(index: int, raw: object) -> AllowEntry:
     if not isinstance(raw, dict):
         raise UsageError(f"allow-list entry #{index} is not an object")
-    unknown = raw.keys() - {*MATCH_KEYS, "reason"}
+    unknown = raw.keys() - {*MATCH_KEYS, "reason", "python_below"}
     if unknown:
         # A misspelt key would silently widen the match; refuse it.
         raise UsageError(
@@ -700,7 +716,19 @@ def _parse_allow_entry(index: int, raw: object) -> AllowEntry:
         raise UsageError(f"allow-list entry #{index} matches everything")
     if not all(isinstance(value, str) for value in match.values()):
         raise UsageError(f"allow-list entry #{index}: match values must be strings")
-    return AllowEntry(index, match, reason)
+    below = raw.get("python_below")
+    python_below = None
+    if below is not None:
+        version = (
+            re.fullmatch(r"(\d+)\.(\d+)", below) if isinstance(below, str) else None
+        )
+        if version is None:
+            raise UsageError(
+                f"allow-list entry #{index}: python_below must be a version like "
+                f"'3.12', not {below!r}"
+            )
+        python_below = (int(version[1]), int(version[2]))
+    return AllowEntry(index, match, reason, python_below=python_below)
 
 
 def load_allow_list(path: Path | None) -> list[AllowEntry]:
@@ -716,9 +744,10 @@ def load_allow_list(path: Path | None) -> list[AllowEntry]:
 
 
 def apply_allow_list(results: list[ModuleResult], entries: list[AllowEntry]) -> None:
+    active = [entry for entry in entries if entry.active]
     for result in results:
         for diff in result.differences:
-            for entry in entries:
+            for entry in active:
                 if entry.matches(diff):
                     entry.used = True
                     if diff.allowed_reason is None:
@@ -728,10 +757,10 @@ def apply_allow_list(results: list[ModuleResult], entries: list[AllowEntry]) -> 
 def split_unused(
     entries: list[AllowEntry], unchecked_modules: set[str]
 ) -> tuple[list[AllowEntry], list[AllowEntry]]:
-    """Unused entries: (stale ones, ones whose module was not compared)."""
+    """Unused active entries: (stale ones, ones whose module was not compared)."""
     stale, unevaluated = [], []
     for entry in entries:
-        if entry.used:
+        if entry.used or not entry.active:
             continue
         if entry.match.get("module") in unchecked_modules:
             unevaluated.append(entry)
@@ -810,11 +839,16 @@ def summarise(results: list[ModuleResult]) -> Summary:
     )
 
 
+def _running_python() -> str:
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
 def format_report(
     results: list[ModuleResult],
     stale: list[AllowEntry],
     unevaluated: list[AllowEntry],
     skipped: Sequence[str],
+    inactive: Sequence[AllowEntry] = (),
 ) -> str:
     lines: list[str] = []
     for result in results:
@@ -828,6 +862,8 @@ def format_report(
         lines.append(f"STALE allow-list {entry.describe()}")
     for entry in unevaluated:
         lines.append(f"not evaluated (module not compared): {entry.describe()}")
+    for entry in inactive:
+        lines.append(f"inactive on Python {_running_python()}: {entry.describe()}")
     lines.append(summarise(results).line())
     return "\n".join(lines)
 
@@ -878,7 +914,8 @@ def compare(args: argparse.Namespace) -> int:
     apply_allow_list(results, entries)
     unchecked = set(skipped) | {r.name for r in results if r.errors}
     stale, unevaluated = split_unused(entries, unchecked)
-    print(format_report(results, stale, unevaluated, skipped))
+    inactive = [entry for entry in entries if not entry.active]
+    print(format_report(results, stale, unevaluated, skipped, inactive))
 
     summary = summarise(results)
     if any(r.errors for r in results):
@@ -888,18 +925,18 @@ def compare(args: argparse.Namespace) -> int:
     else:
         status = 0
     if args.json_out is not None:
-        write_json(args, results, stale, unevaluated, summary, status)
+        write_json(args, results, (stale, unevaluated, inactive), summary, status)
     return status
 
 
 def write_json(
     args: argparse.Namespace,
     results: list[ModuleResult],
-    stale: list[AllowEntry],
-    unevaluated: list[AllowEntry],
+    unused: tuple[list[AllowEntry], list[AllowEntry], list[AllowEntry]],
     summary: Summary,
     status: int,
 ) -> None:
+    stale, unevaluated, inactive = unused
     document = {
         "ours": str(args.ours),
         "reference": str(args.reference),
@@ -908,6 +945,8 @@ def write_json(
         "exit_status": status,
         "stale_allow_entries": [entry.to_json() for entry in stale],
         "unevaluated_allow_entries": [entry.to_json() for entry in unevaluated],
+        "python": _running_python(),
+        "inactive_allow_entries": [entry.to_json() for entry in inactive],
         "modules": [result.to_json() for result in results],
     }
     args.json_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

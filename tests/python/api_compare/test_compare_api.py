@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -273,6 +274,57 @@ def test_stale_allow_entry_fails(
     assert run.status == 1
     assert "STALE allow-list entry #0" in run.output
     assert len(run.report["stale_allow_entries"]) == 1
+
+
+def test_allow_entry_limited_to_older_pythons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """python_below: the entry allows the difference only on older interpreters; on
+    the others it is inactive, so the same difference is unexpected there, and an
+    inactive entry that matches nothing is not stale."""
+    ours, _ = DIFFERENCES["changed default"]
+    major, minor = sys.version_info[:2]
+    entry = {
+        "module": "pkg.x_connect",
+        "class": "ServiceClient",
+        "member": "fetch",
+        "field": "param.limit.default",
+        "reason": "only some Pythons show this",
+    }
+    newer = {**entry, "python_below": f"{major}.{minor + 1}"}
+    run = compare(tmp_path / "newer", capsys, ours, allow=[newer])
+    assert run.status == 0, run.output
+    assert [d["reason"] for d in run.differences()] == [entry["reason"]]
+    assert run.report["inactive_allow_entries"] == []
+
+    this = {**entry, "python_below": f"{major}.{minor}"}
+    run = compare(tmp_path / "this", capsys, ours, allow=[this])
+    assert run.status == 1, run.output
+    assert "1 unexpected differences" in run.output.splitlines()[-1]
+    assert run.report["stale_allow_entries"] == []
+    assert [e["index"] for e in run.report["inactive_allow_entries"]] == [0]
+    assert f"inactive on Python {major}.{minor}: entry #0" in run.output
+
+    run = compare(tmp_path / "unused", capsys, CONNECT, allow=[this])
+    assert run.status == 0, run.output
+    assert run.report["stale_allow_entries"] == []
+
+
+@pytest.mark.parametrize("below", ["3", "3.12.1", "three", 3.12])
+def test_allow_entry_with_a_bad_python_below_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], below: object
+) -> None:
+    allow = tmp_path / "allow.json"
+    entry = {"class": "Extra", "python_below": below, "reason": "some reason"}
+    allow.write_text(json.dumps([entry]), encoding="utf-8")
+    ours = write_tree(tmp_path / "ours", CONNECT)
+    reference = write_tree(tmp_path / "reference", CONNECT)
+    argv = ["--ours", str(ours), "--reference", str(reference), "--allow", str(allow)]
+    assert compare_api.main(argv) == 2
+    assert (
+        f"allow-list entry #0: python_below must be a version like '3.12', "
+        f"not {below!r}" in capsys.readouterr().err
+    )
 
 
 def test_allow_entry_without_reason_is_a_usage_error(
