@@ -292,7 +292,7 @@ impl fmt::Display for Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::comment_text;
+    use crate::render::{comment_text, line_end_comment_text};
 
     #[test]
     fn unescape_inverts_comment_text() {
@@ -302,11 +302,13 @@ mod tests {
             "line\nbreak\r\t.proto",
             "\u{2028}\u{85}\u{7f}é😀.proto",
             "",
+            "a.proto ",
+            "  ",
+            " a \t ",
         ] {
-            assert_eq!(
-                unescape_comment_text(&comment_text(text)).as_deref(),
-                Some(text)
-            );
+            for escaped in [comment_text(text), line_end_comment_text(text)] {
+                assert_eq!(unescape_comment_text(&escaped).as_deref(), Some(text));
+            }
         }
     }
 

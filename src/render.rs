@@ -302,7 +302,7 @@ fn module_head(m: &FileModel) -> ModuleTemplate<'_> {
     ModuleTemplate {
         m,
         version: VERSION,
-        source: comment_text(&m.proto_name),
+        source: line_end_comment_text(&m.proto_name),
         parameter: comment_text(&m.parameter),
         imports,
         type_checking,
@@ -360,6 +360,16 @@ pub fn comment_text(text: &str) -> String {
         }
     }
     out
+}
+
+/// [`comment_text`] for text that ends its comment line (the header's `# Source:`):
+/// trailing spaces are escaped too, or the line would end in whitespace (ruff's W291). A
+/// proto file's name can end in one: protoc takes any name, `.proto` or not.
+pub fn line_end_comment_text(text: &str) -> String {
+    let escaped = comment_text(text);
+    let kept = escaped.trim_end_matches(' ');
+    let trailing = escaped.len() - kept.len();
+    format!("{kept}{}", "\\x20".repeat(trailing))
 }
 
 fn method_infos_block<'a>(
@@ -669,4 +679,17 @@ fn write_docstring<W: fmt::Write + ?Sized>(out: &mut W, indent: usize, body: &Do
         out.write_str("  # noqa: RUF002")?;
     }
     out.write_char('\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_at_the_end_of_a_line_ends_in_no_whitespace() {
+        assert_eq!(line_end_comment_text("a.proto  "), "a.proto\\x20\\x20");
+        assert_eq!(line_end_comment_text(" a b"), " a b");
+        assert_eq!(line_end_comment_text("a\t "), "a\\t\\x20");
+        assert_eq!(line_end_comment_text(""), "");
+    }
 }

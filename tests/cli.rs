@@ -397,6 +397,21 @@ fn header_comments_escape_what_would_end_them() {
         content.contains("# Source: eliza/v1/my eliza\\u2028.proto\n"),
         "{content}"
     );
+    // A name that ends in spaces (protoc takes any file name) would end the line in
+    // whitespace (W291): the spaces are escaped, and `generate --check` reads them back.
+    let name = "eliza/v1/eliza.proto  ";
+    let request = eliza_with("", |f| f.name = Some(name.into()));
+    let request = CodeGeneratorRequest {
+        file_to_generate: vec![name.into()],
+        ..request
+    };
+    let response = response_of(&request);
+    assert_eq!(response.error, None);
+    let content = response.file[0].content.as_deref().unwrap();
+    assert!(
+        content.contains("# Source: eliza/v1/eliza.proto\\x20\\x20\n"),
+        "{content}"
+    );
 }
 
 #[test]
