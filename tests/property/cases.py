@@ -344,8 +344,11 @@ def file_names(draw: st.DrawFn, index: int, invalid: float) -> str:
             names(invalid=invalid, camel=False),
         )
     )
+    # protoc takes any file name: now and then one that does not end in `.proto`, or ends
+    # in whitespace (the header's `# Source:` line once ended in a space, W291).
+    suffix: str = draw(st.sampled_from((".proto",) * 36 + (".proto ", ".proto \t ", " ", "")))
     # Keep file names distinct within a case.
-    return "/".join([*segments, f"{stem}{index}" if index else stem]) + ".proto"
+    return "/".join([*segments, f"{stem}{index}" if index else stem]) + suffix
 
 
 @st.composite
