@@ -304,6 +304,14 @@ fn eliza_with(
     request
 }
 
+/// The eliza request with its file named `name`, and asked for under that name.
+fn eliza_named(name: &str) -> CodeGeneratorRequest {
+    CodeGeneratorRequest {
+        file_to_generate: vec![name.into()],
+        ..eliza_with("", |f| f.name = Some(name.into()))
+    }
+}
+
 #[test]
 fn names_protoc_never_sends_are_clean_errors() {
     type Change = Box<dyn FnOnce(&mut FileDescriptorProto)>;
@@ -381,14 +389,7 @@ fn header_comments_escape_what_would_end_them() {
         "{content}"
     );
     // py flavor: protoc-gen-py escapes the module name, the header shows the file's.
-    let request = eliza_with("", |f| {
-        f.name = Some("eliza/v1/my eliza\u{2028}.proto".into())
-    });
-    let request = CodeGeneratorRequest {
-        file_to_generate: vec!["eliza/v1/my eliza\u{2028}.proto".into()],
-        ..request
-    };
-    let response = response_of(&request);
+    let response = response_of(&eliza_named("eliza/v1/my eliza\u{2028}.proto"));
     assert_eq!(response.error, None);
     let file = &response.file[0];
     assert_eq!(file.name.as_deref(), Some("eliza/v1/my_eliza__connect.py"));
@@ -398,14 +399,8 @@ fn header_comments_escape_what_would_end_them() {
         "{content}"
     );
     // A name that ends in spaces (protoc takes any file name) would end the line in
-    // whitespace (W291): the spaces are escaped, and `generate --check` reads them back.
-    let name = "eliza/v1/eliza.proto  ";
-    let request = eliza_with("", |f| f.name = Some(name.into()));
-    let request = CodeGeneratorRequest {
-        file_to_generate: vec![name.into()],
-        ..request
-    };
-    let response = response_of(&request);
+    // whitespace (W291): the spaces are escaped (check.rs's unit test reads them back).
+    let response = response_of(&eliza_named("eliza/v1/eliza.proto  "));
     assert_eq!(response.error, None);
     let content = response.file[0].content.as_deref().unwrap();
     assert!(

@@ -366,18 +366,6 @@ def build_check_tree(
 
 
 def mypy_check(tree: Path, targets: list[Target], report: Report) -> None:
-    # protoc-gen-py's modules import each other relatively, which fails (a blocking mypy
-    # error) in the sys.path layout of the py flavor's imports=absolute; checked apart, such
-    # a module voids only its own set's check, not every set's.
-    apart = [
-        t for t in targets if t.parameters.flavor == "py" and t.parameters.imports == "absolute"
-    ]
-    for group in (apart, [t for t in targets if t not in apart]):
-        if group:
-            _mypy_group(tree, group, report)
-
-
-def _mypy_group(tree: Path, targets: list[Target], report: Report) -> None:
     config = MYPY_CONFIG.read_text(encoding="utf-8") + f"mypy_path = {tree}\n"
     message_modules = sorted(
         _module(p, tree) for p in [*tree.rglob("*_pb2.pyi"), *tree.rglob("*_pb.py")]
@@ -388,6 +376,20 @@ def _mypy_group(tree: Path, targets: list[Target], report: Report) -> None:
             f"[mypy-{','.join(message_modules)}]\nignore_errors = True\n"
         )
     (tree.parent / "mypy.ini").write_text(config, encoding="utf-8")
+    # protoc-gen-py's modules import each other relatively, which fails (a blocking mypy
+    # error) in the sys.path layout of the py flavor's imports=absolute; checked apart, such
+    # a module voids only its own set's check, not every set's.
+    apart: list[Target] = []
+    rest: list[Target] = []
+    for t in targets:
+        py_absolute = t.parameters.flavor == "py" and t.parameters.imports == "absolute"
+        (apart if py_absolute else rest).append(t)
+    for group in (apart, rest):
+        if group:
+            _mypy_group(tree, group, report)
+
+
+def _mypy_group(tree: Path, targets: list[Target], report: Report) -> None:
     result = subprocess.run(
         [
             sys.executable, "-m", "mypy", "--config-file", tree.parent / "mypy.ini",
