@@ -12,6 +12,12 @@ use protoc_gen_connect_python::plugin_proto::{
 };
 use protoc_gen_connect_python::{PluginError, check, generate, run_plugin, standalone};
 
+// The static musl builds (the Linux wheels) use mimalloc: musl's own allocator makes the
+// generating threads wait on each other (see Cargo.toml).
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ABOUT: &str = "Generates typed Python Connect RPC code (asyncio and threaded clients, \
 service Protocols, ASGI and WSGI applications) for the `connectrpc` runtime.\n\n\
 Without a subcommand it runs as a protoc plugin: a CodeGeneratorRequest on stdin, a \
