@@ -290,6 +290,14 @@ def main() -> int:
         help="timed runs of the reference (~20 s each)",
     )
     parser.add_argument("--markdown", help="also write the tables to this file")
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="another build of ours (e.g. a release artifact from scripts/dist), timed "
+        "side by side with --plugin on the same requests; repeatable",
+    )
     args = parser.parse_args()
 
     cache = Path(args.cache).resolve()
@@ -299,6 +307,12 @@ def main() -> int:
     ref = str(Path(args.venv, "bin", "protoc-gen-connectrpc").absolute())
     go = str(Path(args.go_venv, "bin", "protoc-gen-connect-python").absolute())
     out = cache / "out"
+    extras = []
+    for extra in args.extra:
+        name, sep, path = extra.partition("=")
+        if not sep or not name or not Path(path).is_file():
+            parser.error(f"--extra {extra!r}: give NAME=PATH of an existing binary")
+        extras.append((name, str(Path(path).resolve())))
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -319,6 +333,11 @@ def main() -> int:
     gens = [
         Generator("ours", "py", "plugin on saved request", [plugin], req_py),
         Generator("ours", "google", "plugin on saved request", [plugin], req_google),
+        *[
+            Generator(f"ours, {name}", flavor, "plugin on saved request", [path], request)
+            for name, path in extras
+            for flavor, request in (("py", req_py), ("google", req_google))
+        ],
         Generator(
             "protoc-gen-connectrpc 0.13.0 (reference, Python)",
             "py",
