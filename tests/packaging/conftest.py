@@ -18,6 +18,8 @@ from packaging_support import (
     Venv,
     cargo_env,
     env_path,
+    failing_toolchain,
+    failing_toolchain_calls,
     fresh_venv,
     minimal_env,
     protoc_generate,
@@ -105,7 +107,8 @@ def wheel_venv(work: Path, wheel: Path) -> Venv:
     copy of the wheel in a directory outside the repository."""
     venv = fresh_venv(work / "venvs" / "wheel")
     env = minimal_env(venv.bin)
-    assert which("cargo", env) is None, f"cargo is on the minimal PATH {env['PATH']}"
+    assert which("cargo", env) == str(failing_toolchain() / "cargo"), env["PATH"]
+    calls_before = failing_toolchain_calls()
     with tempfile.TemporaryDirectory(prefix="packaging-wheel-") as scratch:
         copy = Path(scratch) / wheel.name
         shutil.copy2(wheel, copy)
@@ -115,6 +118,7 @@ def wheel_venv(work: Path, wheel: Path) -> Venv:
             env=env,
         )
     assert venv.binary.is_file(), f"the wheel installed no {venv.binary}"
+    assert failing_toolchain_calls() == calls_before, "installing the wheel called cargo/rustc"
     return venv
 
 

@@ -94,12 +94,44 @@ def run(
     return result
 
 
+def failing_toolchain() -> Path:
+    """A directory whose `cargo` and `rustc` fail loudly and record each call.
+
+    It stands first on every minimal PATH: an install that would build from source (and
+    so needs the user to have Rust) fails there and leaves a record, whatever the machine
+    has in /usr/bin (Debian's cargo-web, which scripts/dist installs, puts cargo there).
+    """
+    directory = env_path("PACKAGING_WORK", REPO / ".cache" / "packaging") / "failing-toolchain"
+    directory.mkdir(parents=True, exist_ok=True)
+    for tool in ("cargo", "rustc"):
+        script = directory / tool
+        script.write_text(
+            "#!/bin/sh\n"
+            f'echo "{tool} $*" >>"$(dirname "$0")/calls.log"\n'
+            f'echo "{tool} was called, but an install of the wheel must not need Rust" >&2\n'
+            "exit 1\n"
+        )
+        script.chmod(0o755)
+    return directory
+
+
+def failing_toolchain_calls() -> list[str]:
+    """The calls the failing cargo and rustc recorded so far."""
+    log = failing_toolchain() / "calls.log"
+    return log.read_text().splitlines() if log.is_file() else []
+
+
 def minimal_env(*path_dirs: Path | str, **extra: str) -> dict[str, str]:
-    """An environment whose PATH is the given directories, then the system's, and no more.
+    """An environment whose PATH is the failing cargo and rustc, the given directories,
+    then the system's, and no more.
 
     Nothing else of the caller's environment leaks in but HOME, locale and temp settings,
     so a command finds only what those directories hold. Proxies point at a closed port.
     """
+    return _environment([failing_toolchain(), *path_dirs], extra)
+
+
+def _environment(path_dirs: list[Path | str], extra: dict[str, str]) -> dict[str, str]:
     env = {
         key: os.environ[key] for key in ("HOME", "LANG", "LC_ALL", "TMPDIR") if key in os.environ
     }
@@ -237,7 +269,8 @@ def cargo_env(*path_dirs: Path, **extra: str) -> dict[str, str]:
     """minimal_env plus cargo's directory and the rustup settings, for source builds."""
     cargo = shutil.which("cargo")
     assert cargo, "cargo is not on PATH: the sdist and the hooks build from source with it"
-    env = minimal_env(*path_dirs, Path(cargo).parent, **extra)
+    # The real cargo, first: these builds are meant to compile from source.
+    env = _environment([Path(cargo).parent, *path_dirs], extra)
     for key in ("RUSTUP_HOME", "CARGO_HOME", "RUSTUP_TOOLCHAIN", "CARGO_BUILD_JOBS"):
         if key in os.environ:
             env[key] = os.environ[key]

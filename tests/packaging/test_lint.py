@@ -37,3 +37,25 @@ def test_mypy_strict() -> None:
         cwd=REPO,
         env=env,
     )
+
+
+def test_mypy_strict_release_tooling() -> None:
+    """scripts/dist's helpers, the release workflow's smoke test and tests/dist (ruff checks
+    them in layer 5, with the repository's other Python)."""
+    dist_suite = REPO / "tests" / "dist"
+    scripts = REPO / "scripts"
+    env = dict(os.environ, MYPYPATH=os.pathsep.join([str(dist_suite), str(scripts)]))
+    run(
+        [
+            VENV_BIN / "mypy",
+            "--strict",
+            "--no-incremental",
+            "--python-version",
+            "3.11",
+            scripts / "dist_helpers.py",
+            scripts / "smoke_wheel.py",
+            *sorted(dist_suite.glob("*.py")),
+        ],
+        cwd=REPO,
+        env=env,
+    )
