@@ -31,13 +31,20 @@ from dist_support import (
     wine_environment,
 )
 
-# The signature checks exist for the macOS targets only: without one among the built
-# targets (scripts/test's subset) the module is not collected, rather than skipped.
-collect_ignore = [] if any(t.os == "macos" for t in built_targets()) else ["test_signature.py"]
-# Likewise the release workflow's smoke script, which this machine runs on the Linux
-# x86_64 wheel.
-if TARGETS["linux-x86_64"] not in built_targets():
-    collect_ignore.append("test_smoke_script.py")
+# Modules for one target each: collected only when it was built (scripts/test's subset
+# has no macOS), rather than skipped. The signature checks are for macOS arm64; the
+# release workflow's smoke script runs here on the Linux x86_64 wheel; test_binaries.py
+# needs a binary that runs here.
+collect_ignore = [
+    module
+    for module, target in (
+        ("test_signature.py", "macos-aarch64"),
+        ("test_smoke_script.py", "linux-x86_64"),
+    )
+    if TARGETS[target] not in built_targets()
+]
+if not any(target.runs_here for target in built_targets()):
+    collect_ignore.append("test_binaries.py")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
