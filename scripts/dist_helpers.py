@@ -109,7 +109,17 @@ def sha256(path: Path) -> str:
 
 
 def _tracked_files(repo: Path) -> list[str]:
-    """The files to stage: tracked or new (not ignored) ones, as git lists them."""
+    """The files to stage: tracked or new (not ignored) ones, as git lists them; every file
+    of those paths where REPO is no git checkout (a copy staged before)."""
+    if not (repo / ".git").exists():
+        found = [repo / name for name in STAGED] + [
+            path for folder in STAGED_DIRS for path in (repo / folder).rglob("*")
+        ]
+        return sorted(
+            path.relative_to(repo).as_posix()
+            for path in found
+            if path.is_file() and "__pycache__" not in path.parts
+        )
     listing = subprocess.run(
         [
             "git",
