@@ -334,7 +334,9 @@ def main() -> int:
         Generator("ours", "py", "plugin on saved request", [plugin], req_py),
         Generator("ours", "google", "plugin on saved request", [plugin], req_google),
         *[
-            Generator(f"ours, {name}", flavor, "plugin on saved request", [path], request)
+            Generator(
+                f"ours, {name}", flavor, "plugin on saved request", [path], request
+            )
             for name, path in extras
             for flavor, request in (("py", req_py), ("google", req_google))
         ],
