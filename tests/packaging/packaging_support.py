@@ -95,35 +95,35 @@ def run(
 
 
 def failing_toolchain() -> Path:
-    """A directory whose `cargo` and `rustc` fail loudly and record each call.
+    """A directory whose `cargo` fails loudly and records each call.
 
-    It stands first on every minimal PATH: an install that would build from source (and
-    so needs the user to have Rust) fails there and leaves a record, whatever the machine
+    It stands first on every minimal PATH: an install that would build from source (every
+    Rust build backend runs cargo) fails there and leaves a record, whatever the machine
     has in /usr/bin (Debian's cargo-web, which scripts/dist installs, puts cargo there).
+    Not rustc: pip itself runs `rustc --version` for its user-agent string.
     """
     directory = env_path("PACKAGING_WORK", REPO / ".cache" / "packaging") / "failing-toolchain"
     directory.mkdir(parents=True, exist_ok=True)
-    for tool in ("cargo", "rustc"):
-        script = directory / tool
-        script.write_text(
-            "#!/bin/sh\n"
-            f'echo "{tool} $*" >>"$(dirname "$0")/calls.log"\n'
-            f'echo "{tool} was called, but an install of the wheel must not need Rust" >&2\n'
-            "exit 1\n"
-        )
-        script.chmod(0o755)
+    script = directory / "cargo"
+    script.write_text(
+        "#!/bin/sh\n"
+        'echo "cargo $*" >>"$(dirname "$0")/calls.log"\n'
+        'echo "cargo was called, but installing the wheel must not build from source" >&2\n'
+        "exit 1\n"
+    )
+    script.chmod(0o755)
     return directory
 
 
 def failing_toolchain_calls() -> list[str]:
-    """The calls the failing cargo and rustc recorded so far."""
+    """The calls the failing cargo recorded so far."""
     log = failing_toolchain() / "calls.log"
     return log.read_text().splitlines() if log.is_file() else []
 
 
 def minimal_env(*path_dirs: Path | str, **extra: str) -> dict[str, str]:
-    """An environment whose PATH is the failing cargo and rustc, the given directories,
-    then the system's, and no more.
+    """An environment whose PATH is the failing cargo, the given directories, then the
+    system's, and no more.
 
     Nothing else of the caller's environment leaks in but HOME, locale and temp settings,
     so a command finds only what those directories hold. Proxies point at a closed port.
