@@ -22,21 +22,20 @@ def test_ruff(directory: Path) -> None:
     run([VENV_BIN / "ruff", "check", "--no-fix", directory], cwd=directory)
 
 
+def mypy_strict(paths: list[Path], search_path: list[Path]) -> None:
+    env = dict(os.environ, MYPYPATH=os.pathsep.join(map(str, search_path)))
+    command: list[str | Path] = [
+        VENV_BIN / "mypy",
+        "--strict",
+        "--no-incremental",
+        "--python-version",
+        "3.11",
+    ]
+    run([*command, *paths], cwd=REPO, env=env)
+
+
 def test_mypy_strict() -> None:
-    env = dict(os.environ, MYPYPATH=str(SUITE))
-    run(
-        [
-            VENV_BIN / "mypy",
-            "--strict",
-            "--no-incremental",
-            "--python-version",
-            "3.11",
-            SHIM,
-            *sorted(SUITE.glob("*.py")),
-        ],
-        cwd=REPO,
-        env=env,
-    )
+    mypy_strict([SHIM, *sorted(SUITE.glob("*.py"))], [SUITE])
 
 
 def test_mypy_strict_release_tooling() -> None:
@@ -44,18 +43,7 @@ def test_mypy_strict_release_tooling() -> None:
     them in layer 5, with the repository's other Python)."""
     dist_suite = REPO / "tests" / "dist"
     scripts = REPO / "scripts"
-    env = dict(os.environ, MYPYPATH=os.pathsep.join([str(dist_suite), str(scripts)]))
-    run(
-        [
-            VENV_BIN / "mypy",
-            "--strict",
-            "--no-incremental",
-            "--python-version",
-            "3.11",
-            scripts / "dist_helpers.py",
-            scripts / "smoke_wheel.py",
-            *sorted(dist_suite.glob("*.py")),
-        ],
-        cwd=REPO,
-        env=env,
+    mypy_strict(
+        [scripts / "dist_helpers.py", scripts / "smoke_wheel.py", *sorted(dist_suite.glob("*.py"))],
+        [dist_suite, scripts],
     )
