@@ -13,9 +13,12 @@ them, pass mypy --strict.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +54,32 @@ def wheelhouse() -> Path:
     return Path(value)
 
 
+def run_in_own_session(
+    argv: list[str], cwd: Path, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Runs argv in a new session; on timeout, kills the whole session (servers too) and
+    fails with what it printed so far."""
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        pytest.fail(f"timed out after {timeout} s\n--- stdout\n{stdout}\n--- stderr\n{stderr}")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+
+
 def test_the_quickstart_is_the_examples_first_block() -> None:
     example_blocks = fenced_blocks(EXAMPLE_README.read_text(), "sh")
     assert quickstart_block() == example_blocks[0]
@@ -72,7 +101,13 @@ def test_the_documented_commands_run_and_answer(tmp_path: Path) -> None:
         shutil.rmtree(tmp_path / "examples/eliza/eliza")
     blocks = fenced_blocks(EXAMPLE_README.read_text(), "sh")
     expected = fenced_blocks(EXAMPLE_README.read_text(), "text")[0]
-    script = "set -euo pipefail\n" + quickstart_block() + blocks[1]
+    # The trap stops the servers the blocks start in the background when a command
+    # fails, so that the failure is reported at once instead of when the timeout ends.
+    script = (
+        "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n"
+        + quickstart_block()
+        + blocks[1]
+    )
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
@@ -82,15 +117,7 @@ def test_the_documented_commands_run_and_answer(tmp_path: Path) -> None:
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    result = subprocess.run(
-        ["bash", "-c", script],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=800,
-        check=False,
-    )
+    result = run_in_own_session(["bash", "-c", script], tmp_path, env, timeout=600)
     report = f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
     assert result.returncode == 0, report
     assert result.stdout.count(expected) == 2, report
@@ -121,3 +148,29 @@ def test_the_documented_commands_run_and_answer(tmp_path: Path) -> None:
         check=False,
     )
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
+
+    # A server that is down: the generated client's ConnectError, in one line.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    for mode in ([], ["--async"]):
+        down = subprocess.run(
+            [
+                str(tmp_path / ".venv/bin/python"),
+                "client.py",
+                f"http://127.0.0.1:{closed_port}",
+                "--wait",
+                "0",
+                *mode,
+            ],
+            cwd=example,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert down.returncode == 1, down.stdout + down.stderr
+        assert down.stdout == ""
+        assert down.stderr.startswith("unavailable: "), down.stderr
+        assert "Connection refused" in down.stderr, down.stderr
+        assert down.stderr.count("\n") == 1, down.stderr
