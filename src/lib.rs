@@ -12,7 +12,9 @@ pub mod check;
 pub mod comments;
 mod confusables;
 mod fast_hash;
+mod hints;
 pub mod imports;
+pub mod include_paths;
 pub mod layout;
 pub mod map_imports;
 pub mod model;
@@ -346,8 +348,13 @@ mod tests {
 
     fn eliza_request(parameter: &str) -> CodeGeneratorRequest {
         let proto = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/proto");
-        standalone::request_from_protos(&[proto], &["eliza/v1/eliza.proto".into()], parameter)
-            .unwrap()
+        standalone::request_from_protos(
+            &[proto],
+            &["eliza/v1/eliza.proto".into()],
+            parameter,
+            Path::new("out"),
+        )
+        .unwrap()
     }
 
     fn plugin_output(request: &CodeGeneratorRequest) -> Vec<u8> {

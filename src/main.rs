@@ -1,16 +1,18 @@
 //! The `protoc-gen-connect_python` binary: plugin mode by default (protoc and buf run it
 //! with a request on stdin), or `generate` to compile `.proto` files without protoc.
 
-use std::io::{self, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use protoc_gen_connect_python::options::OPTION_SPECS;
 use protoc_gen_connect_python::plugin_proto::{
     CodeGeneratorRequest, CodeGeneratorResponse, GeneratedFile,
 };
-use protoc_gen_connect_python::{PluginError, check, generate, run_plugin, standalone};
+use protoc_gen_connect_python::{
+    PluginError, check, generate, include_paths, run_plugin, standalone,
+};
 
 // The static musl builds (the Linux wheels) use mimalloc: musl's own allocator makes the
 // generating threads wait on each other (see Cargo.toml).
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
                 include: &include,
                 descriptor_set: descriptor_set.as_deref(),
                 files: &files,
+                out: &out,
             };
             if check {
                 return match check_mode(&input, &out, &opt) {
@@ -120,6 +123,16 @@ fn main() -> ExitCode {
 }
 
 fn plugin_mode() -> Result<(), String> {
+    // protoc and buf send the request through a pipe; someone who runs the binary by hand
+    // in a terminal gets the usage at once instead of a program waiting for input.
+    if io::stdin().is_terminal() {
+        let mut usage = Cli::command();
+        eprintln!("{}", usage.render_help());
+        return Err("no request on stdin: this program is run by protoc or buf \
+                    (`--connect_python_out`, or a `local:` plugin in buf.gen.yaml), or use \
+                    `protoc-gen-connect_python generate -I DIR --out DIR FILE.proto`"
+            .into());
+    }
     let mut request = Vec::new();
     io::stdin()
         .read_to_end(&mut request)
@@ -143,6 +156,7 @@ struct Input<'a> {
     include: &'a [PathBuf],
     descriptor_set: Option<&'a Path>,
     files: &'a [PathBuf],
+    out: &'a Path,
 }
 
 impl Input<'_> {
@@ -168,7 +182,14 @@ impl Input<'_> {
                 if self.files.is_empty() {
                     return Err("no .proto files given; name at least one".into());
                 }
-                standalone::request_from_protos(&self.include_dirs(), self.files, parameter)
+                let request =
+                    standalone::request_from_protos(self.include, self.files, parameter, self.out)?;
+                if self.include.is_empty() {
+                    for warning in include_paths::implicit_root_warnings(&request) {
+                        eprintln!("protoc-gen-connect_python: warning: {warning}");
+                    }
+                }
+                Ok(request)
             }
         }
     }

@@ -21,6 +21,7 @@
 
 use std::fmt;
 
+use crate::hints;
 use crate::map_imports::{Glob, MapImport};
 use crate::names::is_hard_keyword;
 
@@ -190,8 +191,12 @@ pub fn parse(parameter: &str) -> Result<Options, OptionsError> {
             continue;
         }
         let Some(spec) = OPTION_SPECS.iter().find(|spec| spec.key == key) else {
+            let keys: Vec<&str> = OPTION_SPECS.iter().map(|spec| spec.key).collect();
+            let hint = hints::for_key(key, &keys)
+                .map(|hint| format!(" ({hint})"))
+                .unwrap_or_default();
             return Err(OptionsError(format!(
-                "unknown option `{}`; valid options are {}",
+                "unknown option `{}`{hint}; valid options are {}",
                 key.escape_debug(),
                 valid_keys()
             )));
@@ -311,11 +316,14 @@ fn parse_map_import(value: Option<&str>, earlier: &[MapImport]) -> Result<MapImp
 }
 
 fn invalid_value(spec: &OptionSpec, value: &str) -> OptionsError {
-    let hint = if value.trim() != value {
-        " (values are taken as written: remove the whitespace)"
-    } else {
-        ""
-    };
+    let hint =
+        if value.trim() != value && spec.values.contains(&value.trim().to_lowercase().as_str()) {
+            " (values are taken as written: remove the whitespace)".to_owned()
+        } else {
+            hints::for_value(spec.key, value, spec.values)
+                .map(|hint| format!(" ({hint})"))
+                .unwrap_or_default()
+        };
     OptionsError(format!(
         "invalid value `{}` for option `{}`{hint}; valid values are {}",
         value.escape_debug(),
@@ -377,9 +385,18 @@ mod tests {
     #[test]
     fn unknown_key_is_named_with_the_valid_ones() {
         let err = parse("protobuff=google").unwrap_err().0;
-        assert!(err.contains("`protobuff`"), "{err}");
+        assert!(
+            err.contains("`protobuff` (did you mean `protobuf`?)"),
+            "{err}"
+        );
         assert!(err.contains("`protobuf` (py|google)"), "{err}");
         assert!(err.contains("`io` (sync|async)"), "{err}");
+        let err = parse("flavor=google").unwrap_err().0;
+        assert!(err.contains("`flavor` (did you mean `protobuf`?)"), "{err}");
+        let err = parse("protobuf=pb2").unwrap_err().0;
+        assert!(err.contains("(did you mean `protobuf=google`"), "{err}");
+        let err = parse("io=asyncio").unwrap_err().0;
+        assert!(err.contains("(did you mean `io=async`?)"), "{err}");
     }
 
     #[test]
@@ -387,7 +404,13 @@ mod tests {
         let err = parse("io=both").unwrap_err().0;
         assert_eq!(
             err,
-            "invalid value `both` for option `io`; valid values are `sync`, `async`"
+            "invalid value `both` for option `io` (leave `io` out to generate both the \
+             sync and the async classes); valid values are `sync`, `async`"
+        );
+        let err = parse("io=rust").unwrap_err().0;
+        assert_eq!(
+            err,
+            "invalid value `rust` for option `io`; valid values are `sync`, `async`"
         );
         let err = parse("protobuf").unwrap_err().0;
         assert!(err.contains("needs a value"), "{err}");

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 
+use crate::include_paths;
 use crate::plugin_proto::{CodeGeneratorRequest, FileDescriptorProto, GeneratedFile};
 
 /// `google.protobuf.FileDescriptorSet`, with our lean file descriptors.
@@ -18,17 +19,29 @@ struct FileDescriptorSet {
 }
 
 /// Compiles `files` (paths on disk, or names relative to an include directory) against the
-/// `includes` and returns the request for them.
+/// `includes` (the current directory when none are given) and returns the request for them.
+/// `out` only completes the command an editions error shows.
 pub fn request_from_protos(
     includes: &[PathBuf],
     files: &[PathBuf],
     parameter: &str,
+    out: &Path,
 ) -> Result<CodeGeneratorRequest, String> {
-    let mut compiler = protox::Compiler::new(includes).map_err(|e| format_protox_error(&e))?;
+    let given = !includes.is_empty();
+    let includes = if given {
+        includes.to_vec()
+    } else {
+        vec![PathBuf::from(".")]
+    };
+    let mut compiler = protox::Compiler::new(&includes).map_err(|e| format_protox_error(&e))?;
     compiler.include_imports(true).include_source_info(true);
     for file in files {
-        compiler.open_file(file).map_err(|e| {
-            editions_error(&e, includes, file).unwrap_or_else(|| format_protox_error(&e))
+        let resolvable = include_paths::resolvable(file, &includes);
+        compiler.open_file(&resolvable).map_err(|e| {
+            if is_not_included(&e) {
+                return include_paths::not_found(file, &includes, given);
+            }
+            editions_error(&e, &includes, file, out).unwrap_or_else(|| format_protox_error(&e))
         })?;
     }
     let file_to_generate = compiler
@@ -79,10 +92,20 @@ pub fn request_from_descriptor_set(
     })
 }
 
+/// protox could not find a file given on the command line (not an import of one).
+fn is_not_included(error: &protox::Error) -> bool {
+    error.is_file_not_found() && error.to_string().ends_with("is not in any include path")
+}
+
 /// When protox failed on a file that declares an edition (`edition = "2023"`), which it
 /// cannot parse yet (protox 0.10, its issue #31), the error that says so and how to
 /// proceed, instead of its parse error at the `edition` keyword.
-fn editions_error(error: &protox::Error, includes: &[PathBuf], opened: &Path) -> Option<String> {
+fn editions_error(
+    error: &protox::Error,
+    includes: &[PathBuf],
+    opened: &Path,
+    out: &Path,
+) -> Option<String> {
     let name = error.file()?;
     let source = includes
         .iter()
@@ -92,15 +115,21 @@ fn editions_error(error: &protox::Error, includes: &[PathBuf], opened: &Path) ->
     let text = String::from_utf8_lossy(&source);
     let edition = declared_edition(&text)?;
     let shown = opened.display();
+    let dirs: Vec<String> = includes
+        .iter()
+        .map(|include| format!("-I {}", include.display()))
+        .collect();
     Some(format!(
         "{name}: declares `edition = \"{edition}\"`, and the embedded compiler (protox) \
          cannot parse editions files yet. Compile with protoc or buf and pass the \
-         descriptor set: `protoc -I <dir> --include_imports --include_source_info \
+         descriptor set: `protoc {dirs} --include_imports --include_source_info \
          --descriptor_set_out=set.binpb {shown}` (or `buf build -o set.binpb`), then \
-         `protoc-gen-connect_python generate --descriptor-set set.binpb --out <out> \
+         `protoc-gen-connect_python generate --descriptor-set set.binpb --out {out} \
          {shown}`; or run the plugin through protoc or buf, which support editions 2023 \
          and 2024",
         edition = edition.escape_debug(),
+        dirs = dirs.join(" "),
+        out = out.display(),
     ))
 }
 

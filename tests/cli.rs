@@ -43,7 +43,13 @@ fn run_generate(include: &Path, out: &Path, args: &[&str]) -> Output {
 }
 
 fn eliza_request(parameter: &str) -> CodeGeneratorRequest {
-    request_from_protos(&[proto_dir()], &["eliza/v1/eliza.proto".into()], parameter).unwrap()
+    request_from_protos(
+        &[proto_dir()],
+        &["eliza/v1/eliza.proto".into()],
+        parameter,
+        Path::new("out"),
+    )
+    .unwrap()
 }
 
 fn stderr(output: &Output) -> String {
@@ -112,7 +118,9 @@ fn invalid_value_is_reported_in_the_response() {
     let response = CodeGeneratorResponse::decode(output.stdout.as_slice()).unwrap();
     assert_eq!(
         response.error.as_deref(),
-        Some("invalid value `threads` for option `io`; valid values are `sync`, `async`")
+        Some(
+            "invalid value `threads` for option `io` (did you mean `io=sync`?); valid values are `sync`, `async`"
+        )
     );
 }
 
@@ -187,8 +195,15 @@ fn standalone_explains_that_editions_need_a_descriptor_set() {
             format!("{file}: declares `edition = \"{edition}\"`"),
             "protox".to_owned(),
             "cannot parse editions".to_owned(),
-            format!("--descriptor_set_out=set.binpb {file}"),
-            "generate --descriptor-set set.binpb".to_owned(),
+            format!(
+                "`protoc -I {} --include_imports --include_source_info \
+                 --descriptor_set_out=set.binpb {file}`",
+                proto_dir().display()
+            ),
+            format!(
+                "generate --descriptor-set set.binpb --out {} {file}`",
+                out.display()
+            ),
             "buf build".to_owned(),
         ] {
             assert!(message.contains(&expected), "{expected:?} in {message}");

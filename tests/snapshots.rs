@@ -43,8 +43,13 @@ fn corpus_files() -> Vec<PathBuf> {
 }
 
 fn requests(parameter: &str) -> Vec<CodeGeneratorRequest> {
-    let sources = request_from_protos(&[testdata().join("proto")], &corpus_files(), parameter)
-        .expect("the corpus compiles");
+    let sources = request_from_protos(
+        &[testdata().join("proto")],
+        &corpus_files(),
+        parameter,
+        Path::new("out"),
+    )
+    .expect("the corpus compiles");
     let editions = request_from_descriptor_set(
         &testdata().join("descriptors/editions.binpb"),
         &[
