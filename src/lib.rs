@@ -17,6 +17,7 @@ pub mod imports;
 pub mod include_paths;
 pub mod layout;
 pub mod map_imports;
+pub mod message_modules;
 pub mod model;
 pub mod modules;
 pub mod names;

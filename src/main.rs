@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
-use protoc_gen_connect_python::options::OPTION_SPECS;
+use protoc_gen_connect_python::options::{self, Flavor, OPTION_SPECS};
 use protoc_gen_connect_python::plugin_proto::{
     CodeGeneratorRequest, CodeGeneratorResponse, GeneratedFile,
 };
 use protoc_gen_connect_python::{
-    PluginError, check, generate, include_paths, run_plugin, standalone,
+    PluginError, check, generate, include_paths, message_modules, run_plugin, standalone,
 };
 
 // The static musl builds (the Linux wheels) use mimalloc: musl's own allocator makes the
@@ -58,6 +58,10 @@ enum Command {
         /// it cannot tell (bad input).
         #[arg(long)]
         check: bool,
+        /// With --check: do not warn about message modules (`_pb.py`, `_pb2.py`) missing
+        /// from --out, for trees that keep them elsewhere.
+        #[arg(long, requires = "check")]
+        messages_elsewhere: bool,
         /// The .proto files to generate code for.
         #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
             opt,
             descriptor_set,
             check,
+            messages_elsewhere,
             files,
         }) => {
             let input = Input {
@@ -101,7 +106,7 @@ fn main() -> ExitCode {
                 out: &out,
             };
             if check {
-                return match check_mode(&input, &out, &opt) {
+                return match check_mode(&input, &out, &opt, messages_elsewhere) {
                     Ok(true) => ExitCode::SUCCESS,
                     Ok(false) => ExitCode::FAILURE,
                     Err(message) => {
@@ -215,7 +220,12 @@ fn generate_mode(input: &Input<'_>, out: &Path, opt: &[String]) -> Result<(), St
 }
 
 /// Prints the drift report; true when `out` is up to date.
-fn check_mode(input: &Input<'_>, out: &Path, opt: &[String]) -> Result<bool, String> {
+fn check_mode(
+    input: &Input<'_>,
+    out: &Path,
+    opt: &[String],
+    messages_elsewhere: bool,
+) -> Result<bool, String> {
     let (request, files) = input.generate(opt)?;
     let include = input.include_dirs();
     let in_descriptor_set = |name: &str| {
@@ -236,5 +246,62 @@ fn check_mode(input: &Input<'_>, out: &Path, opt: &[String]) -> Result<bool, Str
     };
     let report = check::check(out, &files, &inputs)?;
     print!("{report}");
+    if !messages_elsewhere {
+        warn_missing_message_modules(input, out, &request, opt);
+    }
     Ok(report.is_clean())
+}
+
+/// The check compares `_connect.py` files only: it warns (without failing) about each
+/// message module they import that `out` lacks, with the command that writes it.
+fn warn_missing_message_modules(
+    input: &Input<'_>,
+    out: &Path,
+    request: &CodeGeneratorRequest,
+    opt: &[String],
+) {
+    const SHOWN: usize = 10;
+    let Ok(options) = options::parse(&opt.join(",")) else {
+        return;
+    };
+    let missing: Vec<_> = message_modules::needed(request, &options)
+        .into_iter()
+        .filter(|needed| !out.join(&needed.path).is_file())
+        .collect();
+    let includes = if input.descriptor_set.is_some() {
+        "-I DIR".to_owned()
+    } else {
+        input
+            .include_dirs()
+            .iter()
+            .map(|dir| format!("-I {}", dir.display()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let out_dir = out.display();
+    let plugin_outs = match options.flavor {
+        Flavor::Py => format!("--py_out={out_dir}"),
+        Flavor::Google => format!("--python_out={out_dir} --pyi_out={out_dir}"),
+    };
+    for needed in missing.iter().take(SHOWN) {
+        eprintln!(
+            "protoc-gen-connect_python: warning: {path} is missing, and {by} imports it: \
+             write it with `protoc {includes} {plugin_outs} {proto}`{tool} \
+             (this check covers the _connect.py files only; pass --messages-elsewhere when \
+             the message modules live elsewhere)",
+            path = out.join(&needed.path).display(),
+            by = out.join(&needed.imported_by).display(),
+            proto = needed.proto,
+            tool = match options.flavor {
+                Flavor::Py => " (protoc-gen-py: `pip install protoc-gen-py`)",
+                Flavor::Google => "",
+            },
+        );
+    }
+    if missing.len() > SHOWN {
+        eprintln!(
+            "protoc-gen-connect_python: warning: and {} more message modules are missing",
+            missing.len() - SHOWN
+        );
+    }
 }

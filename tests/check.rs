@@ -289,3 +289,101 @@ fn descriptor_sets_are_checked_too() {
         "{stdout}"
     );
 }
+
+/// The warnings of a check run: its stderr lines.
+fn warnings(output: &Output) -> Vec<String> {
+    text(&output.stderr).lines().map(str::to_owned).collect()
+}
+
+/// The check covers `_connect.py` files; a message module they import that `gen/` lacks
+/// is a warning naming it and the command that writes it, never a failure. Well-known
+/// types (the runtime's own modules) are not asked for.
+#[test]
+fn missing_message_modules_are_warned_about_not_failed() {
+    let project = Project::new("messages");
+    let output = project.check(&FILES);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let lines = warnings(&output);
+    let expected = [
+        (
+            "acme/common/v1/types_pb.py",
+            "acme/shop/v1/shop_connect.py",
+            "acme/common/v1/types.proto",
+        ),
+        (
+            "acme/shop/v1/shop_pb.py",
+            "acme/shop/v1/shop_connect.py",
+            "acme/shop/v1/shop.proto",
+        ),
+        (
+            "eliza/v1/eliza_pb.py",
+            "eliza/v1/eliza_connect.py",
+            "eliza/v1/eliza.proto",
+        ),
+        ("root_pb.py", "root_connect.py", "root.proto"),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{lines:#?}");
+    for ((module, by, proto), line) in expected.iter().zip(&lines) {
+        assert_eq!(
+            line,
+            &format!(
+                "protoc-gen-connect_python: warning: gen/{module} is missing, and gen/{by} \
+                 imports it: write it with `protoc -I proto --py_out=gen {proto}` \
+                 (protoc-gen-py: `pip install protoc-gen-py`) (this check covers the \
+                 _connect.py files only; pass --messages-elsewhere when the message modules \
+                 live elsewhere)"
+            )
+        );
+    }
+    assert!(!text(&output.stderr).contains("google/protobuf"));
+
+    // Silenced on request.
+    let output = project.generate(&["--check", "--messages-elsewhere"], &FILES);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(text(&output.stderr), "");
+
+    // Present modules are not asked for; map_imports moves one out of the tree.
+    fs::write(project.path("gen/eliza/v1/eliza_pb.py"), "").unwrap();
+    let output = project.check(&["eliza/v1/eliza.proto"]);
+    assert_eq!(text(&output.stderr), "");
+    let mapped = project.generate(
+        &["--opt", "map_imports=acme/common/**:vendored", "--check"],
+        &["acme/shop/v1/shop.proto"],
+    );
+    let lines = warnings(&mapped);
+    assert!(
+        lines.len() == 1 && lines[0].contains("gen/acme/shop/v1/shop_pb.py is missing"),
+        "{lines:#?}"
+    );
+
+    // The google flavor asks for protoc's _pb2 modules, of the RPCs' messages only.
+    let google = project.generate(&["--opt", "protobuf=google"], &["eliza/v1/eliza.proto"]);
+    assert!(google.status.success());
+    let output = project.generate(
+        &["--opt", "protobuf=google", "--check"],
+        &["eliza/v1/eliza.proto"],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        warnings(&output),
+        [
+            "protoc-gen-connect_python: warning: gen/eliza/v1/eliza_pb2.py is missing, and \
+             gen/eliza/v1/eliza_connect.py imports it: write it with `protoc -I proto \
+             --python_out=gen --pyi_out=gen eliza/v1/eliza.proto` (this check covers the \
+             _connect.py files only; pass --messages-elsewhere when the message modules \
+             live elsewhere)"
+        ]
+    );
+}
+
+#[test]
+fn messages_elsewhere_needs_check() {
+    let project = Project::new("elsewhere");
+    let output = project.generate(&["--messages-elsewhere"], &FILES);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--check"),
+        "{}",
+        text(&output.stderr)
+    );
+}

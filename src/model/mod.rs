@@ -10,7 +10,7 @@
 //! valid Python ([`validate`]).
 
 mod runtime;
-mod types;
+pub(crate) mod types;
 pub mod validate;
 
 use heck::ToSnakeCase;
