@@ -1,9 +1,10 @@
 //! Plugin parameters: `protobuf=google|py`, `io=sync|async`, `imports=relative|absolute`,
-//! and the plugin framework's `map_imports=<glob>:<package>`, `escape_module_with_hash`
-//! and `no_fmt_off`.
+//! `exempt_header`, and the plugin framework's `map_imports=<glob>:<package>`,
+//! `escape_module_with_hash` and `no_fmt_off`.
 //!
 //! Parsing accepts exactly what protoc-gen-connectrpc 0.13.0 accepts (its options are
-//! parsed by protobuf-py 0.7.0's `protobuf/plugin/_options.py`), plus our `imports`, and
+//! parsed by protobuf-py 0.7.0's `protobuf/plugin/_options.py`), plus our `imports` and
+//! `exempt_header`, and
 //! refuses what it refuses; our errors name the key and list what is valid:
 //!
 //! - the parameter is split at every `,`; a token is `key=value` (the key trimmed, the
@@ -64,6 +65,12 @@ pub struct Options {
     pub escape_module_with_hash: bool,
     /// `map_imports`, in the order given (the first matching glob wins).
     pub map_imports: Vec<MapImport>,
+    /// Open each module with `# ruff: noqa` and `# fmt: off`, so that a repository's own
+    /// formatter and linter settings leave it alone (off: the output needs neither).
+    pub exempt_header: bool,
+    /// The reference's option, which drops `# fmt: off` from its header; here it does
+    /// the same to `exempt_header`'s, and nothing without it.
+    pub no_fmt_off: bool,
 }
 
 impl Default for Options {
@@ -75,6 +82,8 @@ impl Default for Options {
             imports: Imports::Relative,
             escape_module_with_hash: false,
             map_imports: Vec::new(),
+            exempt_header: false,
+            no_fmt_off: false,
         }
     }
 }
@@ -86,6 +95,15 @@ impl Options {
 
     pub fn sync_enabled(&self) -> bool {
         matches!(self.io, Io::Both | Io::Sync)
+    }
+
+    /// The comment lines `exempt_header` adds after the header, if any.
+    pub fn exempt_lines(&self) -> &'static [&'static str] {
+        match (self.exempt_header, self.no_fmt_off) {
+            (false, _) => &[],
+            (true, false) => &["# ruff: noqa", "# fmt: off"],
+            (true, true) => &["# ruff: noqa"],
+        }
     }
 }
 
@@ -148,11 +166,21 @@ pub const OPTION_SPECS: &[OptionSpec] = &[
                means true",
     },
     OptionSpec {
+        key: "exempt_header",
+        kind: ValueKind::Bool,
+        values: &["true", "false"],
+        help: "open each module with `# ruff: noqa` and `# fmt: off` (as \
+               protoc-gen-connectrpc does by default), so that a repository's own ruff \
+               settings leave the files alone and `generate --check` stays green; off by \
+               default, as the output is clean without them; a bare key means true",
+    },
+    OptionSpec {
         key: "no_fmt_off",
         kind: ValueKind::Bool,
         values: &["true", "false"],
-        help: "accepted for compatibility with protoc-gen-connectrpc; has no effect, \
-               because the output never carries `# fmt: off`",
+        help: "as protoc-gen-connectrpc's option: drops `# fmt: off` from the \
+               `exempt_header` lines; without `exempt_header` it has no effect, because the \
+               output never carries `# fmt: off`",
     },
 ];
 
@@ -217,8 +245,10 @@ pub fn parse(parameter: &str) -> Result<Options, OptionsError> {
                         _ => return Err(invalid_value(spec, value)),
                     },
                 };
-                if spec.key == "escape_module_with_hash" {
-                    options.escape_module_with_hash = on;
+                match spec.key {
+                    "escape_module_with_hash" => options.escape_module_with_hash = on,
+                    "exempt_header" => options.exempt_header = on,
+                    _ => options.no_fmt_off = on,
                 }
             }
             ValueKind::Choice => {
@@ -378,8 +408,10 @@ mod tests {
             "{err}"
         );
         assert_eq!(parse("protobuf=GOOGLE").unwrap().flavor, Flavor::Google);
-        assert_eq!(parse("no_fmt_off").unwrap(), Options::default());
+        assert!(parse("no_fmt_off").unwrap().no_fmt_off);
         assert_eq!(parse("no_fmt_off=false,").unwrap(), Options::default());
+        assert!(parse("exempt_header").unwrap().exempt_header);
+        assert!(!parse("exempt_header=False").unwrap().exempt_header);
     }
 
     #[test]
@@ -414,6 +446,20 @@ mod tests {
         );
         let err = parse("protobuf").unwrap_err().0;
         assert!(err.contains("needs a value"), "{err}");
+    }
+
+    #[test]
+    fn exempt_lines_follow_both_booleans() {
+        assert!(Options::default().exempt_lines().is_empty());
+        assert!(parse("no_fmt_off").unwrap().exempt_lines().is_empty());
+        assert_eq!(
+            parse("exempt_header").unwrap().exempt_lines(),
+            ["# ruff: noqa", "# fmt: off"]
+        );
+        assert_eq!(
+            parse("exempt_header,no_fmt_off").unwrap().exempt_lines(),
+            ["# ruff: noqa"]
+        );
     }
 
     #[test]

@@ -87,6 +87,8 @@ pub struct FileModel {
     pub proto_name: String,
     pub output_path: String,
     pub parameter: String,
+    /// The `exempt_header` comment lines that follow the header (none by default).
+    pub exempt_lines: &'static [&'static str],
     pub flavor: Flavor,
     pub gen_async: bool,
     pub gen_sync: bool,
@@ -352,6 +354,7 @@ pub fn build(
         output_path: connect_module.file_path(),
         proto_name,
         parameter: parameter.to_owned(),
+        exempt_lines: options.exempt_lines(),
         flavor,
         gen_async: options.async_enabled(),
         gen_sync: options.sync_enabled(),

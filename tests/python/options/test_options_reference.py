@@ -5,7 +5,8 @@ and a root-level one).
 
 Each case says what both sides do. Two kinds of case are marked:
 
-* ``OURS``: our own option (``imports=``), which the reference does not know;
+* ``OURS``: our own options (``imports=``, ``exempt_header``), which the reference does
+  not know;
 * ``HAZARD``: refused by us although the reference accepts it, because its output does
   not compile (a ``map_imports`` package with a keyword segment); the README says so.
 
@@ -111,6 +112,9 @@ CASES = [
     bad("io=both", "`both`", "`io`", IO_VALUES),
     bad("io=", "`io`", IO_VALUES),
     bad("imports=sideways", "`imports`", "`relative`, `absolute`"),
+    Case("exempt_header", accepted=True, kind=OURS),
+    Case("exempt_header=FALSE,no_fmt_off", accepted=True, kind=OURS),
+    bad("exempt_header=yes", "`exempt_header`", BOOL_VALUES),
     # Every key but map_imports at most once.
     bad("io=sync,io=async", "`io`", "more than once"),
     bad("protobuf=py,protobuf=py", "`protobuf`", "more than once"),
