@@ -97,12 +97,13 @@ impl Options {
         matches!(self.io, Io::Both | Io::Sync)
     }
 
-    /// The comment lines `exempt_header` adds after the header, if any.
+    /// The comment lines `exempt_header` adds after the header, if any. The first keeps
+    /// PGH004 (blanket noqa), where a repository enables it, from flagging the second.
     pub fn exempt_lines(&self) -> &'static [&'static str] {
         match (self.exempt_header, self.no_fmt_off) {
             (false, _) => &[],
-            (true, false) => &["# ruff: noqa", "# fmt: off"],
-            (true, true) => &["# ruff: noqa"],
+            (true, false) => &["# ruff: noqa: PGH004", "# ruff: noqa", "# fmt: off"],
+            (true, true) => &["# ruff: noqa: PGH004", "# ruff: noqa"],
         }
     }
 }
@@ -454,11 +455,11 @@ mod tests {
         assert!(parse("no_fmt_off").unwrap().exempt_lines().is_empty());
         assert_eq!(
             parse("exempt_header").unwrap().exempt_lines(),
-            ["# ruff: noqa", "# fmt: off"]
+            ["# ruff: noqa: PGH004", "# ruff: noqa", "# fmt: off"]
         );
         assert_eq!(
             parse("exempt_header,no_fmt_off").unwrap().exempt_lines(),
-            ["# ruff: noqa"]
+            ["# ruff: noqa: PGH004", "# ruff: noqa"]
         );
     }
 

@@ -609,18 +609,21 @@ fn duplicate_services_and_rpcs_are_clean_errors() {
     assert!(response.file.is_empty());
 }
 
-/// `exempt_header` adds `# ruff: noqa` and `# fmt: off` after the header (only the first
-/// with `no_fmt_off`, which alone changes nothing), and nothing else.
+/// `exempt_header` adds `# ruff: noqa: PGH004`, `# ruff: noqa` and `# fmt: off` after the
+/// header (not the last with `no_fmt_off`, which alone changes nothing), and nothing else.
 #[test]
-fn exempt_header_adds_two_lines_and_nothing_else() {
+fn exempt_header_adds_its_lines_and_nothing_else() {
     let plain = response_of(&eliza_request("protobuf=google"));
     let plain = plain.file[0].content.clone().unwrap();
     for (parameter, lines) in [
         (
             "protobuf=google,exempt_header",
-            "# ruff: noqa\n# fmt: off\n",
+            "# ruff: noqa: PGH004\n# ruff: noqa\n# fmt: off\n",
         ),
-        ("protobuf=google,exempt_header,no_fmt_off", "# ruff: noqa\n"),
+        (
+            "protobuf=google,exempt_header,no_fmt_off",
+            "# ruff: noqa: PGH004\n# ruff: noqa\n",
+        ),
         ("protobuf=google,no_fmt_off", ""),
     ] {
         let response = response_of(&eliza_request(parameter));
