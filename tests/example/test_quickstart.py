@@ -13,17 +13,19 @@ them, pass mypy --strict.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+# isort: split
+from example_support import wheelhouse
+from markdown_blocks import run_in_own_session
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -42,42 +44,6 @@ def quickstart_block() -> str:
     blocks = fenced_blocks(section[1].split("\n## ", 1)[0], "sh")
     assert blocks, "the Quickstart section has no sh block"
     return blocks[0]
-
-
-def wheelhouse() -> Path:
-    value = os.environ.get("CONNECT_PYTHON_WHEELHOUSE")
-    if not value or not any(Path(value).glob("*.whl")):
-        pytest.fail(
-            "CONNECT_PYTHON_WHEELHOUSE must name a directory holding the built wheel "
-            "(scripts/test's packaging layer builds it); got " + repr(value)
-        )
-    return Path(value)
-
-
-def run_in_own_session(
-    argv: list[str], cwd: Path, env: dict[str, str], timeout: float
-) -> subprocess.CompletedProcess[str]:
-    """Runs argv in a new session; on timeout, kills the whole session (servers too) and
-    fails with what it printed so far."""
-    process = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        stdout, stderr = process.communicate()
-        pytest.fail(f"timed out after {timeout} s\n--- stdout\n{stdout}\n--- stderr\n{stderr}")
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
 
 
 def test_the_quickstart_is_the_examples_first_block() -> None:
@@ -117,7 +83,12 @@ def test_the_documented_commands_run_and_answer(tmp_path: Path) -> None:
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    result = run_in_own_session(["bash", "-c", script], tmp_path, env, timeout=600)
+    returncode, stdout, stderr, timed_out = run_in_own_session(
+        ["bash", "-c", script], tmp_path, env, timeout=600
+    )
+    if timed_out:
+        pytest.fail(f"timed out after 600 s\n--- stdout\n{stdout}\n--- stderr\n{stderr}")
+    result = subprocess.CompletedProcess(["bash", "-c", script], returncode, stdout, stderr)
     report = f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
     assert result.returncode == 0, report
     assert result.stdout.count(expected) == 2, report

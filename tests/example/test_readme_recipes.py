@@ -42,6 +42,7 @@ import pytest
 import yaml  # type: ignore[import-untyped]  # no stubs pinned; only safe_load is used
 
 import markdown_blocks
+from example_support import wheelhouse
 from markdown_blocks import Block, DocumentRun, Setup
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,16 +56,6 @@ VERSION: str = tomllib.loads((ROOT / "Cargo.toml").read_text(encoding="utf-8"))[
 ]
 GENERATED = "gen/eliza/v1/eliza_connect.py"
 BASH = shutil.which("bash") or "/bin/bash"
-
-
-def wheelhouse() -> Path:
-    value = os.environ.get("CONNECT_PYTHON_WHEELHOUSE")
-    if not value or not any(Path(value).glob("*.whl")):
-        pytest.fail(
-            "CONNECT_PYTHON_WHEELHOUSE must name a directory holding the built wheel "
-            "(scripts/test's packaging layer builds it); got " + repr(value)
-        )
-    return Path(value)
 
 
 def tools() -> dict[str, Path | str]:
