@@ -166,11 +166,7 @@ struct Input<'a> {
 
 impl Input<'_> {
     fn include_dirs(&self) -> Vec<PathBuf> {
-        if self.include.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            self.include.to_vec()
-        }
+        standalone::import_roots(self.include)
     }
 
     fn request(&self, parameter: &str) -> Result<CodeGeneratorRequest, String> {

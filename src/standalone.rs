@@ -28,11 +28,7 @@ pub fn request_from_protos(
     out: &Path,
 ) -> Result<CodeGeneratorRequest, String> {
     let given = !includes.is_empty();
-    let includes = if given {
-        includes.to_vec()
-    } else {
-        vec![PathBuf::from(".")]
-    };
+    let includes = import_roots(includes);
     let mut compiler = protox::Compiler::new(&includes).map_err(|e| format_protox_error(&e))?;
     compiler.include_imports(true).include_source_info(true);
     for file in files {
@@ -57,6 +53,15 @@ pub fn request_from_protos(
         parameter: Some(parameter.to_owned()),
         proto_file: set.file,
     })
+}
+
+/// The directories `generate` searches: the `-I` ones given, else the current directory.
+pub fn import_roots(includes: &[PathBuf]) -> Vec<PathBuf> {
+    if includes.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        includes.to_vec()
+    }
 }
 
 /// Reads a `FileDescriptorSet` (`protoc --include_imports --include_source_info
